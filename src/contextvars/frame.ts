@@ -1,0 +1,47 @@
+/**
+ * The one AsyncLocalStorage of the library, and the immutable frame it holds.
+ *
+ * A frame is what "where am I running" means: the contextvars Context, the flavor the
+ * runtime declared for this code, and opaque slots the upper layers fill (the engine's
+ * current task and cancel status, the current asyncio task). Upper layers never create
+ * a storage of their own: they build a Frame and call `runInFrame` at task start,
+ * callback dispatch and scope entry, and read `currentFrame()` everywhere else. Frames
+ * are never mutated, so a frame captured by an async continuation stays valid.
+ *
+ * @internal
+ */
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { Context } from "./context.js";
+
+/** @internal */
+export class Frame {
+  constructor(
+    /** The contextvars Context that `ContextVar.get/set` use here. */
+    readonly context: Context,
+    /** The async library the runtime declared for this code ("trio", "asyncio", ...). */
+    readonly flavor: string | undefined,
+    /** Slot of the engine (src/loop): the engine task running this code. */
+    readonly task: unknown,
+    /** Slot of the engine: the cancel status in effect for this code. */
+    readonly cancelStatus: unknown,
+    /** Slot of the asyncio layer: the asyncio Task running this code. */
+    readonly aioTask: unknown,
+  ) {}
+
+  /** The same frame with another Context (for `Context.run`). */
+  withContext(context: Context): Frame {
+    return new Frame(context, this.flavor, this.task, this.cancelStatus, this.aioTask);
+  }
+}
+
+const storage = new AsyncLocalStorage<Frame>();
+
+/** @internal The current frame, or undefined outside any frame (plain top-level code). */
+export function currentFrame(): Frame | undefined {
+  return storage.getStore();
+}
+
+/** @internal Runs `fn(...args)` with `frame` current; async work it starts inherits it. */
+export function runInFrame<A extends unknown[], R>(frame: Frame, fn: (...args: A) => R, ...args: A): R {
+  return storage.run(frame, fn, ...args);
+}

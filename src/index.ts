@@ -1,0 +1,10 @@
+/**
+ * trio-asyncio for TypeScript: Trio-flavored structured concurrency and asyncio-flavored
+ * event loops in one Node.js program, with explicit adapters between them.
+ * @packageDocumentation
+ */
+export * as contextvars from "./contextvars/index.js";
+export * as sniffio from "./flavor/index.js";
+export { FlavorError, type Flavor } from "./flavor/flavor-error.js";
+export { currentAsyncLibrary, AsyncLibraryNotFoundError } from "./flavor/sniffio.js";
+export { RuntimeError, ValueError, LookupError, KeyError, NotImplementedError } from "./errors/builtins.js";
