@@ -110,7 +110,7 @@ describe("Context", () => {
     const seen: string[] = [];
     const done = ctx.run(async () => {
       v.set("inside");
-      await null;
+      await Promise.resolve();
       seen.push(`await:${v.get()}`);
       await sleep(1);
       seen.push(`timer-await:${v.get()}`);
@@ -122,7 +122,7 @@ describe("Context", () => {
       );
       await Promise.resolve().then(() => seen.push(`then:${v.get()}`));
       queueMicrotask(() => seen.push(`microtask:${v.get()}`));
-      await null;
+      await Promise.resolve();
     });
     expect(v.get()).toBe("root");
     await done;
@@ -156,7 +156,7 @@ describe("Context", () => {
     const ctx = new Context();
     let error: unknown;
     await ctx.run(async () => {
-      await null;
+      await Promise.resolve();
       try {
         ctx.run(() => null);
       } catch (e) {
@@ -172,7 +172,7 @@ describe("Context", () => {
     const v = new ContextVar("v", { default: 0 });
     const token = new Context().run(() => v.set(1));
     await new Context().run(async () => {
-      await null;
+      await Promise.resolve();
       expect(() => v.reset(token)).toThrow(/different Context/);
     });
   });
@@ -186,6 +186,6 @@ describe("Context", () => {
     for (let i = 0; i < 100_000; i++) copies.push(ctx.copy());
     // A generous relative guard, not a benchmark: copying 200 entries each time would take seconds.
     expect(performance.now() - start).toBeLessThan(1000);
-    expect(copies[99_999]!.get(vars[199]!)).toBe(199);
+    expect(copies[99_999].get(vars[199])).toBe(199);
   });
 });

@@ -65,7 +65,7 @@ describe("withAsyncLibrary", () => {
     const seen: string[] = [];
     const body = async (name: string) => {
       seen.push(`${name}:start:${currentAsyncLibrary()}`);
-      await null;
+      await Promise.resolve();
       seen.push(`${name}:await:${currentAsyncLibrary()}`);
       await sleep(2);
       seen.push(`${name}:timer:${currentAsyncLibrary()}`);

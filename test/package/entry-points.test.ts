@@ -22,7 +22,7 @@ describe("built entry points", () => {
   });
 
   it("package.json exports exactly the entries the build produces", async () => {
-    const { subpathEntries } = await import("../../scripts/entries.mjs" as string);
+    const { subpathEntries } = await import("../../scripts/entries.mjs");
     expect([...subpaths].sort()).toEqual((subpathEntries as { name: string }[]).map((e) => e.name).sort());
     for (const name of ["index", ...subpaths]) {
       for (const file of [`${name}.js`, `${name}.cjs`, `${name}.d.ts`, `${name}.d.cts`]) {
