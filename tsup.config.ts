@@ -1,11 +1,8 @@
 import { defineConfig } from "tsup";
-// @ts-expect-error -- plain ESM helper shared with scripts/build.mjs, no declarations.
 import { faceEntry, subpathEntries } from "./scripts/entries.mjs";
 
-type Entry = { name: string; source: string };
-
 const entry: Record<string, string> = {};
-for (const e of [faceEntry as Entry, ...(subpathEntries as Entry[])]) entry[e.name] = e.source;
+for (const e of [faceEntry, ...subpathEntries]) entry[e.name] = e.source;
 
 export default defineConfig({
   entry,

@@ -69,9 +69,10 @@ function writeSubpathDeclarations(entry) {
   const names = checker.getExportsOfModule(symbol).map((s) => s.getName()).sort();
   if (names.length === 0) throw new Error(`no exports found in ${file}`);
   for (const [ext, face] of [["d.ts", "./index.js"], ["d.cts", "./index.cjs"]]) {
+    const head = entry.namespace.split(".")[0];
     const lines = [
       `// The "trio-asyncio/${entry.name}" entry point: the face's \`${entry.namespace}\` namespace.`,
-      `import { ${entry.namespace} } from "${face}";`,
+      `import { ${head} } from "${face}";`,
       ...names.map((n) => `export import ${n} = ${entry.namespace}.${n};`),
       "",
     ];

@@ -4,7 +4,9 @@
  * @packageDocumentation
  */
 export * as contextvars from "./contextvars/index.js";
+export * as trio from "./trio/index.js";
 export * as sniffio from "./flavor/index.js";
 export { FlavorError, type Flavor } from "./flavor/flavor-error.js";
 export { currentAsyncLibrary, AsyncLibraryNotFoundError } from "./flavor/sniffio.js";
+export { ExceptionGroup } from "./errors/exception-group.js";
 export { RuntimeError, ValueError, LookupError, KeyError, NotImplementedError } from "./errors/builtins.js";

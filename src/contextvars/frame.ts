@@ -13,7 +13,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Context } from "./context.js";
 
-/** @internal */
+/** Not exported from the package: the frame of an async context. */
 export class Frame {
   constructor(
     /** The contextvars Context that `ContextVar.get/set` use here. */

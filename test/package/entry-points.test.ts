@@ -10,6 +10,11 @@ const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8"));
 const subpaths = Object.keys(pkg.exports as Record<string, unknown>)
   .filter((k) => k !== "." && k !== "./package.json")
   .map((k) => k.slice(2));
+const { subpathEntries } = (await import("../../scripts/entries.mjs")) as {
+  subpathEntries: { name: string; namespace: string }[];
+};
+/** Each subpath with the dotted path of its namespace on the face. */
+const namespaces = Object.fromEntries(subpathEntries.map((e) => [e.name, e.namespace]));
 
 function node(code: string, type: "module" | "commonjs"): string {
   const flag = type === "module" ? "--input-type=module" : "--input-type=commonjs";
@@ -35,9 +40,10 @@ describe("built entry points", () => {
     const code = `
       const face = await import("trio-asyncio");
       const out = {};
-      for (const name of ${JSON.stringify(subpaths)}) {
+      for (const [name, path] of Object.entries(${JSON.stringify(namespaces)})) {
         const sub = await import("trio-asyncio/" + name);
-        out[name] = Object.keys(sub).length > 0 && Object.keys(sub).every((k) => sub[k] === face[name][k]);
+        const ns = path.split(".").reduce((o, k) => o[k], face);
+        out[name] = Object.keys(sub).length > 0 && Object.keys(sub).every((k) => sub[k] === ns[k]);
       }
       console.log(JSON.stringify(out));`;
     expect(JSON.parse(node(code, "module"))).toEqual(Object.fromEntries(subpaths.map((s) => [s, true])));
@@ -47,9 +53,10 @@ describe("built entry points", () => {
     const code = `
       const face = require("trio-asyncio");
       const out = {};
-      for (const name of ${JSON.stringify(subpaths)}) {
+      for (const [name, path] of Object.entries(${JSON.stringify(namespaces)})) {
         const sub = require("trio-asyncio/" + name);
-        out[name] = Object.keys(sub).length > 0 && Object.keys(sub).every((k) => sub[k] === face[name][k]);
+        const ns = path.split(".").reduce((o, k) => o[k], face);
+        out[name] = Object.keys(sub).length > 0 && Object.keys(sub).every((k) => sub[k] === ns[k]);
       }
       console.log(JSON.stringify(out));`;
     expect(JSON.parse(node(code, "commonjs"))).toEqual(Object.fromEntries(subpaths.map((s) => [s, true])));

@@ -1,0 +1,608 @@
+/**
+ * The engine: one Runner per `trio.run`. It owns the tasks, the deadline heap and the
+ * clock, resumes tasks, and decides when to give the host (Node's event loop) a turn.
+ *
+ * Scheduling. A parked task waits on a promise it got from `_park`. Rescheduling it
+ * normally settles that promise at once: the task's continuation then runs as a
+ * microtask, so the microtask queue is the run queue and a task switch costs what a
+ * promise hand-off costs. Every 64th reschedule, and every reschedule while instruments
+ * are installed or while the engine is yielding to the host, goes through the explicit
+ * run queue instead, drained in a batch by one microtask: that is where the engine
+ * checks expired deadlines and its host-yield budget. New tasks always start from the
+ * run queue, so `startSoon` never runs the child before returning.
+ *
+ * Host turns. Microtasks starve Node's I/O and timers, so when tasks keep each other
+ * busy for longer than HOST_BUDGET_MS the engine parks the run queue behind a
+ * setImmediate. When every task is parked the engine is idle: the host runs, and one
+ * host timer armed for the earliest deadline wakes it.
+ */
+import { copyContext, type Context } from "../contextvars/context.js";
+import { runInFrame } from "../contextvars/frame.js";
+import { RuntimeError } from "../errors/builtins.js";
+import { CancelReason } from "./cancel-status.js";
+import type { Clock } from "./clock.js";
+import { SystemClock } from "./clock.js";
+import { DeadlineHeap, type DeadlineEntry } from "./deadline-heap.js";
+import { RunFinishedError, TrioInternalError } from "./errors.js";
+import { Instruments, type Instrument } from "./instruments.js";
+import type { Nursery } from "./nursery.js";
+import { Abort, Task, TaskState, type AbortFn } from "./task.js";
+import { reportSwallowedCancel } from "./warnings.js";
+import { breakLotsOf } from "./parking-lot.js";
+
+/** How long tasks may keep the engine busy before the host gets a turn (real milliseconds). */
+const HOST_BUDGET_MS = 2;
+/** Longest host timer Node accepts. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A clock that the engine can advance when idle (MockClock); not exported from the package. */
+export interface AutojumpClock extends Clock {
+  _autojumpThreshold: number;
+  _autojump(runner: Runner): void;
+  _attach(runner: Runner): void;
+  _detach(runner: Runner): void;
+}
+
+function isAutojumpClock(clock: Clock): clock is AutojumpClock {
+  return typeof (clock as Partial<AutojumpClock>)._autojump === "function";
+}
+
+interface IdleWaiter {
+  cushion: number;
+  task: Task;
+}
+
+type EntryCallback = { fn: (...args: unknown[]) => unknown; args: unknown[]; key: unknown };
+
+/** The engine of one run (not exported from the package). */
+export class Runner {
+  readonly clock: Clock;
+  readonly strictExceptionGroups: boolean;
+  readonly instruments: Instruments;
+  readonly systemContext: Context;
+  initTask: Task | null = null;
+  mainTask: Task | null = null;
+  systemNursery: Nursery | null = null;
+  /** Tasks that are neither parked nor exited (running, or queued to run). */
+  running = 0;
+  tasksLiving = 0;
+  _finished = false;
+  /** True when every reschedule must go through the run queue. */
+  private slow = false;
+  private instrumented = false;
+  private yielding = false;
+  ticks = 0;
+  private runq: Task[] = [];
+  private spare: Task[] = [];
+  private drainScheduled = false;
+  private readonly deadlines = new DeadlineHeap();
+  private hostTimer: ReturnType<typeof setTimeout> | null = null;
+  private hostTimerAt = Infinity;
+  private lastHostTurn = performance.now();
+  private idleEpoch = 0;
+  private idleHandle: { kind: "timeout" | "immediate"; handle: unknown } | null = null;
+  private readonly waitingForIdle: IdleWaiter[] = [];
+  private keepAlive: ReturnType<typeof setInterval> | null = null;
+  private mainOk = true;
+  private mainValue: unknown = undefined;
+  private settle: ((ok: boolean, value: unknown) => void) | null = null;
+  /** runSyncSoon queue, run by the entry task. */
+  readonly entryQueue: EntryCallback[] = [];
+  readonly entryIdempotent = new Map<unknown, EntryCallback>();
+  entryTask: Task | null = null;
+  entryTaskParked = false;
+  /** Set once the entry task has shut down: runSyncSoon then fails. */
+  entryDone = false;
+
+  constructor(options: { clock?: Clock; instruments?: readonly Instrument[]; strictExceptionGroups?: boolean }) {
+    this.clock = options.clock ?? new SystemClock();
+    this.strictExceptionGroups = options.strictExceptionGroups ?? true;
+    this.systemContext = copyContext();
+    this.instruments = new Instruments(options.instruments ?? [], (active) => {
+      this.instrumented = active;
+      this.slow = active || this.yielding;
+    });
+  }
+
+  // ---------------------------------------------------------------- run lifecycle
+
+  /** Starts the run: calls `settle` once, with the main task's outcome or a TrioInternalError. */
+  start(init: (runner: Runner) => Promise<void>, settle: (ok: boolean, value: unknown) => void): void {
+    this.settle = settle;
+    // A run keeps the process alive, as Trio and asyncio do by blocking in their I/O wait.
+    this.keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    if (this.instrumented) this.instruments.call("beforeRun");
+    this.clock.startClock();
+    if (isAutojumpClock(this.clock)) this.clock._attach(this);
+    this.initTask = this.spawn(init as (...args: unknown[]) => unknown, [this], null, "<init>", true);
+  }
+
+  /** Records the main task's outcome (returned by trio.run). */
+  setMainOutcome(ok: boolean, value: unknown): void {
+    this.mainOk = ok;
+    this.mainValue = value;
+  }
+
+  private finish(ok: boolean, value: unknown): void {
+    if (this._finished) return;
+    this._finished = true;
+    if (this.keepAlive !== null) clearInterval(this.keepAlive);
+    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
+    this.clearIdleHandle();
+    if (isAutojumpClock(this.clock)) this.clock._detach(this);
+    if (this.instrumented) this.instruments.call("afterRun");
+    const settle = this.settle!;
+    this.settle = null;
+    if (!ok) {
+      settle(false, value instanceof TrioInternalError ? value : new TrioInternalError("internal error in the Trio engine", { cause: value }));
+    } else {
+      settle(this.mainOk, this.mainValue);
+    }
+  }
+
+  /** Ends the run with a TrioInternalError (engine invariants broken, a system task or runSyncSoon callback failed). */
+  _crash(error: unknown): void {
+    this.finish(false, error);
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  spawn(
+    fn: (...args: unknown[]) => unknown,
+    args: unknown[],
+    nursery: Nursery | null,
+    name: string,
+    system: boolean,
+    context?: Context,
+  ): Task {
+    if (nursery !== null && nursery._closed) throw new RuntimeError("Nursery is closed to new arrivals");
+    if (this._finished) throw new RunFinishedError("the Trio run has already finished");
+    const task = new Task(this, fn, args, nursery, name, context ?? (system ? this.systemContext.copy() : copyContext()), system);
+    this.tasksLiving++;
+    if (nursery !== null) {
+      nursery._children.add(task);
+      task._activateCancelStatus(nursery._cancelStatus);
+    }
+    if (this.instrumented) this.instruments.call("taskSpawned", task);
+    this.running++;
+    this.idleEpoch++;
+    this.enqueue(task);
+    return task;
+  }
+
+  private startTask(task: Task): void {
+    task._state = TaskState.Running;
+    void runInFrame(task.frame, runTaskBody, task);
+  }
+
+  /** Parks `task` until it is rescheduled; the returned promise settles then. */
+  _park(task: Task, abortFn: AbortFn | null, what: string): Promise<unknown> {
+    const promise = this.parkNoIdleCheck(task, abortFn, what);
+    if (abortFn !== null) {
+      task._cancelPoints++;
+      if (task._cancelStatus!.effectivelyCancelled) task._attemptDeliveryOfAnyPendingCancel();
+    }
+    if (this.running === 0) this.becameIdle();
+    return promise;
+  }
+
+  /**
+   * A schedule point: the task goes to the back of the run queue (so every task already
+   * waiting runs first, and the engine does its housekeeping) and resumes from there.
+   */
+  _schedulePoint(task: Task, what: string): Promise<unknown> {
+    const promise = this.parkNoIdleCheck(task, null, what);
+    this.markRunnable(task);
+    task._nextIsError = false;
+    this.enqueue(task);
+    return promise;
+  }
+
+  private parkNoIdleCheck(task: Task, abortFn: AbortFn | null, what: string): Promise<unknown> {
+    if (task._state !== TaskState.Running) throw parkError(task, what);
+    task._state = TaskState.Parked;
+    task._abortFn = abortFn;
+    task._waitingOn = what;
+    task._schedulePoints++;
+    const promise = new Promise(task._executor);
+    this.running--;
+    if (this.instrumented) this.instruments.call("afterTaskStep", task);
+    return promise;
+  }
+
+  /** Wakes a parked task; its park promise resolves (value, if any, in task._nextValue). */
+  _reschedule(task: Task): void {
+    if (!this.markRunnable(task)) return;
+    if (this.slow || (++this.ticks & 63) === 0) {
+      task._nextIsError = false;
+      this.enqueue(task);
+      return;
+    }
+    const resolve = task._resolve!;
+    task._resolve = task._reject = null;
+    resolve();
+  }
+
+  /** Wakes a parked task with an error thrown from its park. */
+  _rescheduleError(task: Task, error: unknown): void {
+    if (!this.markRunnable(task)) return;
+    if (this.slow) {
+      task._nextIsError = true;
+      task._nextError = error;
+      this.enqueue(task);
+      return;
+    }
+    const reject = task._reject!;
+    task._resolve = task._reject = null;
+    reject(error);
+  }
+
+  private markRunnable(task: Task): boolean {
+    const state = task._state;
+    if (state !== TaskState.Parked) {
+      // A task that exited while parked (an un-awaited wait) has nothing left to wake.
+      if (state === TaskState.Exited) return false;
+      throw new RuntimeError(`reschedule: ${String(task)} is not waiting to be rescheduled`);
+    }
+    task._state = TaskState.Running;
+    task._abortFn = null;
+    task.customSleepData = undefined;
+    this.running++;
+    this.idleEpoch++;
+    return true;
+  }
+
+  /** Whether a checkpoint may skip the run queue: the engine is not due for housekeeping. */
+  _fastCheckpointOk(): boolean {
+    return !this.slow && (++this.ticks & 63) !== 0 && !this.drainScheduled;
+  }
+
+  private enqueue(task: Task): void {
+    this.runq.push(task);
+    if (this.instrumented) this.instruments.call("taskScheduled", task);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      queueMicrotask(this.drain);
+    }
+  }
+
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    if (this._finished) return;
+    if (!this.yielding && performance.now() - this.lastHostTurn > HOST_BUDGET_MS) {
+      this.yielding = true;
+      this.slow = true;
+      this.drainScheduled = true;
+      setImmediate(this.afterHostTurn);
+      return;
+    }
+    this.expireDeadlines();
+    const batch = this.runq;
+    if (batch.length === 0) return;
+    this.runq = this.spare;
+    for (let i = 0; i < batch.length; i++) {
+      const task = batch[i];
+      if (this.instrumented) this.instruments.call("beforeTaskStep", task);
+      if (task._state === TaskState.New) {
+        this.startTask(task);
+      } else if (task._nextIsError) {
+        const reject = task._reject!;
+        const error = task._nextError;
+        task._resolve = task._reject = null;
+        task._nextError = undefined;
+        task._nextIsError = false;
+        reject(error);
+      } else {
+        const resolve = task._resolve!;
+        task._resolve = task._reject = null;
+        resolve();
+      }
+    }
+    batch.length = 0;
+    this.spare = batch;
+  };
+
+  private readonly afterHostTurn = (): void => {
+    this.yielding = false;
+    this.slow = this.instrumented;
+    this.lastHostTurn = performance.now();
+    this.drain();
+  };
+
+  _taskExited(task: Task, ok: boolean, value: unknown): void {
+    if (task._state === TaskState.Parked) {
+      // The task's function returned while one of its waits was still pending: some
+      // Trio-flavored call was started without await. Abandon the wait, report the bug.
+      task._abortFn = null;
+      task._resolve = task._reject = null;
+      task._cancelStatus?._removeTask(task);
+      if (ok) {
+        ok = false;
+        value = new RuntimeError(
+          `${String(task)} returned while still waiting in ${task._waitingOn}: a Trio-flavored call was ` +
+            "started without await. Await it, or start it as a task in a nursery.",
+        );
+      }
+    } else {
+      this.running--;
+    }
+    task._state = TaskState.Exited;
+    breakLotsOf(task);
+    if (task._childNurseries.length > 0) {
+      for (const nursery of task._childNurseries) {
+        nursery.cancelScope._cancel(
+          new CancelReason("nursery", "Parent Task exited prematurely, abandoning this nursery without exiting it properly.", String(task)),
+        );
+        nursery._closed = true;
+      }
+    }
+    const status = task._cancelStatus;
+    if ((status !== null && status.abandonedByMisnesting && status.parent === null) || task._childNurseries.length > 0) {
+      const what = task._childNurseries.length > 0 ? "Nursery" : "Cancel scope";
+      const error = new RuntimeError(
+        `${what} stack corrupted: ${what} surrounding ${String(task)} was closed before the task exited ` +
+          "(a nursery or cancel scope body was left running without await?)",
+        { cause: ok ? undefined : value },
+      );
+      ok = false;
+      value = error;
+    }
+    if (ok && task._cancelledAt !== null && task._cancelledAt === status) reportSwallowedCancel(null, task);
+    task._activateCancelStatus(null);
+    this.tasksLiving--;
+    if (this.instrumented) this.instruments.call("taskExited", task);
+    if (task === this.initTask) {
+      this.finish(ok, value);
+      return;
+    }
+    if (task === this.mainTask) {
+      this.setMainOutcome(ok, value);
+      ok = true;
+      value = undefined;
+    }
+    task._parentNursery!._childFinished(task, ok, value);
+    if (this.running === 0) this.becameIdle();
+  }
+
+  // ---------------------------------------------------------------- deadlines and the host
+
+  _addDeadline(entry: DeadlineEntry): void {
+    this.deadlines.add(entry);
+    if (entry.deadlineKey < this.hostTimerAt) this.armHostTimer();
+  }
+
+  _removeDeadline(entry: DeadlineEntry): void {
+    this.deadlines.remove(entry);
+  }
+
+  /** The earliest pending deadline (run clock), or Infinity. */
+  nextDeadline(): number {
+    return this.deadlines.next();
+  }
+
+  /** Expires every deadline that has passed; returns whether any did. */
+  expireDeadlines(): boolean {
+    if (this.deadlines.size === 0) return false;
+    const now = this.clock.currentTime();
+    let expired = false;
+    for (let entry = this.deadlines.popDue(now); entry !== undefined; entry = this.deadlines.popDue(now)) {
+      expired = true;
+      entry.expire(now);
+    }
+    return expired;
+  }
+
+  private armHostTimer(): void {
+    if (this._finished) return;
+    const next = this.deadlines.next();
+    if (next === Infinity || next >= this.hostTimerAt) return;
+    const seconds = this.clock.deadlineToSleepTime(next);
+    if (!(seconds * 1000 < MAX_TIMER_MS)) return;
+    if (this.hostTimer !== null) clearTimeout(this.hostTimer);
+    this.hostTimerAt = next;
+    this.hostTimer = setTimeout(this.onHostTimer, Math.max(0, seconds * 1000));
+  }
+
+  private readonly onHostTimer = (): void => {
+    this.hostTimer = null;
+    this.hostTimerAt = Infinity;
+    if (this._finished) return;
+    this.lastHostTurn = performance.now();
+    this.expireDeadlines();
+    this.armHostTimer();
+  };
+
+  /** Called by a MockClock after its time moved: deadlines may have passed. */
+  _onClockJump(): void {
+    if (this._finished) return;
+    this.expireDeadlines();
+    if (this.hostTimer !== null) {
+      clearTimeout(this.hostTimer);
+      this.hostTimer = null;
+      this.hostTimerAt = Infinity;
+    }
+    this.armHostTimer();
+  }
+
+  /** The clock's autojump setting changed: re-plan the idle wake-up if the engine is idle. */
+  _reconsiderIdle(): void {
+    if (!this._finished && this.running === 0) this.becameIdle();
+  }
+
+  /** Every task is parked: the host gets the turn; arm what must wake the engine. */
+  private becameIdle(): void {
+    if (this._finished) return;
+    this.lastHostTurn = performance.now();
+    this.armHostTimer();
+    this.clearIdleHandle();
+    let cushion = Infinity;
+    if (this.waitingForIdle.length > 0) {
+      cushion = this.waitingForIdle[0].cushion;
+    } else if (isAutojumpClock(this.clock) && this.deadlines.size > 0) {
+      cushion = this.clock._autojumpThreshold;
+    }
+    if (this.instrumented) {
+      const next = this.deadlines.next();
+      this.instruments.call("beforeIoWait", Math.min(cushion, next === Infinity ? Infinity : Math.max(0, this.clock.deadlineToSleepTime(next))));
+    }
+    if (cushion === Infinity) return;
+    const epoch = this.idleEpoch;
+    const onIdle = (): void => {
+      this.idleHandle = null;
+      if (this._finished || this.idleEpoch !== epoch || this.running !== 0) return;
+      if (this.instrumented) this.instruments.call("afterIoWait", cushion);
+      this.lastHostTurn = performance.now();
+      if (this.waitingForIdle.length > 0) {
+        const first = this.waitingForIdle[0].cushion;
+        while (this.waitingForIdle.length > 0 && this.waitingForIdle[0].cushion === first) {
+          this._reschedule(this.waitingForIdle.shift()!.task);
+        }
+      } else if (isAutojumpClock(this.clock)) {
+        this.clock._autojump(this);
+      }
+      if (this.running === 0) this.becameIdle();
+    };
+    this.idleHandle =
+      cushion <= 0
+        ? { kind: "immediate", handle: setImmediate(onIdle) }
+        : { kind: "timeout", handle: setTimeout(onIdle, Math.min(cushion * 1000, MAX_TIMER_MS)) };
+  }
+
+  private clearIdleHandle(): void {
+    const h = this.idleHandle;
+    if (h === null) return;
+    this.idleHandle = null;
+    if (h.kind === "immediate") clearImmediate(h.handle as ReturnType<typeof setImmediate>);
+    else clearTimeout(h.handle as ReturnType<typeof setTimeout>);
+  }
+
+  /** Parks `task` until every other task has been blocked for `cushion` real seconds. */
+  waitAllTasksBlocked(task: Task, cushion: number): Promise<unknown> {
+    const waiter: IdleWaiter = { cushion, task };
+    let i = this.waitingForIdle.length;
+    while (i > 0 && this.waitingForIdle[i - 1].cushion > cushion) i--;
+    this.waitingForIdle.splice(i, 0, waiter);
+    return this._park(
+      task,
+      () => {
+        const j = this.waitingForIdle.indexOf(waiter);
+        if (j >= 0) this.waitingForIdle.splice(j, 1);
+        return Abort.SUCCEEDED;
+      },
+      `waitAllTasksBlocked(${cushion})`,
+    );
+  }
+
+  // ---------------------------------------------------------------- runSyncSoon
+
+  /** Queues `fn(...args)` to run soon in the run's system context; safe from any JS code. */
+  runSyncSoon(fn: (...args: unknown[]) => unknown, args: unknown[], idempotent: boolean): void {
+    if (this._finished || this.entryDone) throw new RunFinishedError("the Trio run has already finished");
+    if (idempotent) {
+      const key = fn;
+      if (this.entryIdempotent.has(key)) return;
+      const entry = { fn, args, key };
+      this.entryIdempotent.set(key, entry);
+      this.entryQueue.push(entry);
+    } else {
+      this.entryQueue.push({ fn, args, key: undefined });
+    }
+    const task = this.entryTask;
+    if (task !== null && this.entryTaskParked) {
+      this.entryTaskParked = false;
+      this._reschedule(task);
+    }
+  }
+
+  /** Statistics about the run (`trio.lowlevel.currentStatistics`). */
+  statistics(): RunStatistics {
+    return {
+      tasksLiving: this.tasksLiving,
+      tasksRunnable: this.runq.length,
+      secondsToNextDeadline: this.deadlines.next() - this.clock.currentTime(),
+      runSyncSoonQueueSize: this.entryQueue.length,
+    };
+  }
+
+  /** Scopes currently registered with deadlines (for tests of heap hygiene). */
+  get deadlineCount(): number {
+    return this.deadlines.size;
+  }
+}
+
+/** Run-level debugging information. */
+export interface RunStatistics {
+  /** Tasks spawned and not yet exited. */
+  tasksLiving: number;
+  /** Tasks waiting in the run queue. */
+  tasksRunnable: number;
+  /** Seconds until the earliest deadline (may be negative; Infinity if none). */
+  secondsToNextDeadline: number;
+  /** Callbacks queued with `TrioToken.runSyncSoon` and not yet run. */
+  runSyncSoonQueueSize: number;
+}
+
+function parkError(task: Task, what: string): Error {
+  if (task._state === TaskState.Parked) {
+    return new RuntimeError(
+      `${String(task)} tried to wait in ${what} while it is already waiting in ${task._waitingOn}: a Trio task ` +
+        "waits in one place at a time. To wait for several things concurrently, start tasks in a nursery.",
+    );
+  }
+  return new RuntimeError(`${String(task)} cannot wait in ${what}: it has already exited`);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  switch (typeof value) {
+    case "object":
+      return `an object (${Object.prototype.toString.call(value)})`;
+    case "function":
+      return "a function";
+    case "string":
+      return `the string ${JSON.stringify(value)}`;
+    case "number":
+    case "boolean":
+    case "bigint":
+    case "undefined":
+      return `${typeof value} ${String(value)}`;
+    default:
+      return typeof value;
+  }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+/** The body of every task: calls its function and reports the outcome to the runner. */
+async function runTaskBody(task: Task): Promise<void> {
+  const fn = task._fn!;
+  const args = task._args!;
+  task._fn = task._args = null;
+  let ok = true;
+  let value: unknown;
+  try {
+    const result: unknown = fn(...args);
+    if (!isThenable(result)) {
+      throw new TypeError(
+        `${String(task)}: ${fn.name || "the task function"} returned ${describeValue(result)} instead of a Promise. ` +
+          "Tasks run async functions: pass an async function (and its arguments separately).",
+      );
+    }
+    value = await result;
+  } catch (e) {
+    ok = false;
+    value = e;
+  }
+  try {
+    task.runner._taskExited(task, ok, value);
+  } catch (e) {
+    task.runner._crash(e);
+  }
+}
+

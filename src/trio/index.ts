@@ -1,0 +1,27 @@
+/**
+ * Trio-flavored structured concurrency: runs, nurseries, cancel scopes, timeouts,
+ * synchronization primitives and channels, with Trio's semantics.
+ * @packageDocumentation
+ */
+export { run, type RunOptions } from "../loop/run.js";
+export { openNursery, Nursery, TASK_STATUS_IGNORED, type NurseryOptions, type SpawnOptions, type TaskStatus } from "../loop/nursery.js";
+export { CancelScope, type CancelScopeOptions } from "../loop/cancel-scope.js";
+export { checkpoint, checkpointIfCancelled, currentEffectiveDeadline, currentTime } from "../loop/traps.js";
+export { failAfter, failAt, moveOnAfter, moveOnAt, sleep, sleepForever, sleepUntil, type TimeoutOptions } from "./timeouts.js";
+export { runAbortable } from "./abortable.js";
+export {
+  BrokenResourceError,
+  BusyResourceError,
+  Cancelled,
+  ClosedResourceError,
+  EndOfChannel,
+  RunFinishedError,
+  TooSlowError,
+  TrioInternalError,
+  WouldBlock,
+  type CancelSource,
+} from "../loop/errors.js";
+export { ExceptionGroup, type ErrorCondition, type ErrorClass } from "../errors/exception-group.js";
+export type { Clock } from "../loop/clock.js";
+export * as lowlevel from "./lowlevel.js";
+export * as testing from "./testing/index.js";

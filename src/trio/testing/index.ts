@@ -1,0 +1,7 @@
+/**
+ * `trio.testing` (also the `trio-asyncio/testing` entry point): tools for testing
+ * concurrent code deterministically.
+ * @packageDocumentation
+ */
+export { MockClock, type MockClockOptions } from "../../loop/mock-clock.js";
+export { waitAllTasksBlocked } from "./wait-all-tasks-blocked.js";
