@@ -9,4 +9,5 @@ export * as sniffio from "./flavor/index.js";
 export { FlavorError, type Flavor } from "./flavor/flavor-error.js";
 export { currentAsyncLibrary, AsyncLibraryNotFoundError } from "./flavor/sniffio.js";
 export { ExceptionGroup } from "./errors/exception-group.js";
+export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "./loop/async-context-manager.js";
 export { RuntimeError, ValueError, LookupError, KeyError, NotImplementedError } from "./errors/builtins.js";

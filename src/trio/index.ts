@@ -23,5 +23,6 @@ export {
 } from "../loop/errors.js";
 export { ExceptionGroup, type ErrorCondition, type ErrorClass } from "../errors/exception-group.js";
 export type { Clock } from "../loop/clock.js";
+export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "../loop/async-context-manager.js";
 export * as lowlevel from "./lowlevel.js";
 export * as testing from "./testing/index.js";
