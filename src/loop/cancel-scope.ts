@@ -231,9 +231,10 @@ export class CancelScope {
 
   private _makeCancelled(): Cancelled {
     const reason = this._cancelReason;
+    const origin = this._cancelStatus === null ? this : this._cancelStatus._cancelOrigin();
     return reason === null
-      ? Cancelled._create("unknown", undefined, undefined, this)
-      : Cancelled._create(reason.source, reason.reason, reason.sourceTask, this);
+      ? Cancelled._create("unknown", undefined, undefined, origin)
+      : Cancelled._create(reason.source, reason.reason, reason.sourceTask, origin);
   }
 
   /**

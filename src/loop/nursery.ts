@@ -288,7 +288,7 @@ export async function openNursery<R>(
   a: NurseryOptions | ((nursery: Nursery) => R | Promise<R>),
   b?: (nursery: Nursery) => R | Promise<R>,
 ): Promise<R | undefined> {
-  const [options, body] = typeof a === "function" ? [{}, a] : [a, b];
+  const [options, body] = typeof a === "function" || isThenable(a) ? [{}, a] : [a, b];
   if (typeof body !== "function") {
     throw new TypeError(
       isThenable(body)

@@ -41,15 +41,10 @@ export function formatTaskTree(node: TaskTreeNode = taskTree()): string {
   const lines: string[] = [];
   const visit = (n: TaskTreeNode, prefix: string, childPrefix: string): void => {
     lines.push(`${prefix}${n.name}${n.waitingOn === undefined ? " [running]" : ` [waiting: ${n.waitingOn}]`}`);
-    const groups: { label: string | undefined; children: TaskTreeNode[] }[] = [
-      ...n.nurseries.map((x) => ({ label: x.name, children: x.children })),
-      ...(n.extra.length > 0 ? [{ label: undefined, children: n.extra }] : []),
-    ];
-    for (const group of groups) {
-      for (let i = 0; i < group.children.length; i++) {
-        const last = i === group.children.length - 1;
-        visit(group.children[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
-      }
+    const children = [...n.nurseries.flatMap((x) => x.children), ...n.extra];
+    for (let i = 0; i < children.length; i++) {
+      const last = i === children.length - 1;
+      visit(children[i]!, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
     }
   };
   visit(node, "", "");
