@@ -1,8 +1,9 @@
 // `npm run bench`: runs every benchmark against the built package and prints one JSON
 // object: { node, date, results: { name: { ns_per_op, baseline, baseline_ns_per_op, ratio } } }.
 import { contextvarsBenchmarks } from "./contextvars.mjs";
+import { trioBenchmarks } from "./trio.mjs";
 
-const suites = [contextvarsBenchmarks];
+const suites = [contextvarsBenchmarks, trioBenchmarks];
 const only = process.argv[2];
 
 const results = {};

@@ -114,7 +114,7 @@ export class Context implements ReadonlyMap<ContextVar<unknown>, unknown> {
     }
     const frame =
       outer === undefined
-        ? new Frame(this, undefined, undefined, undefined, undefined)
+        ? new Frame(this, undefined, undefined, undefined)
         : outer.withContext(this);
     this._entered = true;
     try {

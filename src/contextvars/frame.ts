@@ -3,7 +3,7 @@
  *
  * A frame is what "where am I running" means: the contextvars Context, the flavor the
  * runtime declared for this code, and opaque slots the upper layers fill (the engine's
- * current task and cancel status, the current asyncio task). Upper layers never create
+ * current task, the current asyncio task). Upper layers never create
  * a storage of their own: they build a Frame and call `runInFrame` at task start,
  * callback dispatch and scope entry, and read `currentFrame()` everywhere else. Frames
  * are never mutated, so a frame captured by an async continuation stays valid.
@@ -13,24 +13,29 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Context } from "./context.js";
 
-/** Not exported from the package: the frame of an async context. */
+/**
+ * Not exported from the package: the frame of an async context. Never mutated once in
+ * use; an engine Task is its own frame (it extends Frame and sets `task` to itself).
+ */
 export class Frame {
+  /** The slot of the engine (src/loop): the engine task running this code. */
+  task: unknown;
+
   constructor(
     /** The contextvars Context that `ContextVar.get/set` use here. */
     readonly context: Context,
     /** The async library the runtime declared for this code ("trio", "asyncio", ...). */
     readonly flavor: string | undefined,
-    /** Slot of the engine (src/loop): the engine task running this code. */
-    readonly task: unknown,
-    /** Slot of the engine: the cancel status in effect for this code. */
-    readonly cancelStatus: unknown,
+    task: unknown,
     /** Slot of the asyncio layer: the asyncio Task running this code. */
     readonly aioTask: unknown,
-  ) {}
+  ) {
+    this.task = task;
+  }
 
   /** The same frame with another Context (for `Context.run`). */
   withContext(context: Context): Frame {
-    return new Frame(context, this.flavor, this.task, this.cancelStatus, this.aioTask);
+    return new Frame(context, this.flavor, this.task, this.aioTask);
   }
 }
 

@@ -64,7 +64,7 @@ export function withAsyncLibrary<A extends unknown[], R>(name: string, fn: (...a
   if (typeof fn !== "function") {
     throw new TypeError(`withAsyncLibrary() needs a function to call, got ${String(fn)}`);
   }
-  const frame = new Frame(currentContext(), name, undefined, undefined, undefined);
+  const frame = new Frame(currentContext(), name, undefined, undefined);
   const saved = threadLocal.name;
   threadLocal.name = null;
   try {

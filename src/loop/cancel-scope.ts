@@ -4,6 +4,7 @@ import { CancelReason, CancelStatus } from "./cancel-status.js";
 import { Cancelled } from "./errors.js";
 import type { Runner } from "./runner.js";
 import type { Task } from "./task.js";
+import type { Nursery } from "./nursery.js";
 import { currentTrioTask, runnerOrUndefined } from "./current.js";
 import { reportSwallowedCancel } from "./warnings.js";
 
@@ -54,6 +55,10 @@ export class CancelScope {
   /** @internal */ _relativeDeadline: number;
   /** @internal */ _shield: boolean;
   /** @internal */ _runner: Runner | null = null;
+  /** @internal The task that entered the scope. */
+  _enteringTask: Task | null = null;
+  /** @internal The nursery this scope belongs to, if it is a nursery's scope. */
+  _nursery: Nursery | null = null;
   /** @internal */ deadlineKey = Infinity;
   /** @internal */ deadlineSeq = 0;
   /** @internal */ heapIndex = -1;
@@ -111,6 +116,7 @@ export class CancelScope {
       throw new RuntimeError("Each CancelScope may only be run once: create a new CancelScope for each block");
     }
     this._hasBeenEntered = true;
+    this._enteringTask = task;
     const runner = task.runner;
     this._runner = runner;
     if (this._relativeDeadline !== Infinity) {

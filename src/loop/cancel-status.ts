@@ -17,12 +17,15 @@ export class CancelReason {
  * form a tree that mirrors the nesting of scopes; a cancellation flows down it to the
  * tasks at each status unless a scope shields it. Kept eagerly up to date, so checking
  * a task for cancellation is one field read.
+ *
+ * Unlike Trio, a status keeps no set of its tasks: the only tasks that can be at a
+ * status are the task that entered its scope and, for a nursery's scope, the nursery's
+ * children, so they are found from the scope (no set per scope or entry per task).
  */
 export class CancelStatus {
   effectivelyCancelled = false;
   abandonedByMisnesting = false;
   private _children: Set<CancelStatus> | null = null;
-  private _tasks: Set<Task> | null = null;
   private _parent: CancelStatus | null = null;
 
   constructor(
@@ -49,16 +52,28 @@ export class CancelStatus {
     return this._children ?? EMPTY;
   }
 
-  get tasks(): ReadonlySet<Task> {
-    return this._tasks ?? EMPTY;
+  /** The tasks currently at this status (not inside a nested scope). */
+  get tasks(): Task[] {
+    const tasks: Task[] = [];
+    this.forEachTask((task) => tasks.push(task));
+    return tasks;
   }
 
-  _addTask(task: Task): void {
-    (this._tasks ??= new Set()).add(task);
+  forEachTask(fn: (task: Task) => void): void {
+    const scope = this._scope;
+    const entering = scope._enteringTask;
+    if (entering !== null && entering._cancelStatus === this) fn(entering);
+    const nursery = scope._nursery;
+    if (nursery !== null) {
+      for (const child of nursery._children) if (child._cancelStatus === this) fn(child);
+    }
   }
 
-  _removeTask(task: Task): void {
-    this._tasks?.delete(task);
+  private get hasTasksOrChildren(): boolean {
+    if (this._children !== null && this._children.size > 0) return true;
+    let any = false;
+    this.forEachTask(() => (any = true));
+    return any;
   }
 
   /** Whether `other` is this status or one nested inside it. */
@@ -84,9 +99,7 @@ export class CancelStatus {
         current.effectivelyCancelled = newState;
         if (newState) {
           scope._onEffectivelyCancelled();
-          if (current._tasks !== null) {
-            for (const task of current._tasks) task._attemptDeliveryOfAnyPendingCancel();
-          }
+          current.forEachTask(deliver);
         }
         if (current._children !== null) for (const child of current._children) todo.push(child);
       }
@@ -103,10 +116,10 @@ export class CancelStatus {
   /** Detaches from the tree when the scope exits; handles scopes exited out of order. */
   close(): void {
     this.parent = null;
-    if ((this._tasks !== null && this._tasks.size > 0) || (this._children !== null && this._children.size > 0)) {
+    if (this.hasTasksOrChildren) {
       this.markAbandoned();
       this.effectivelyCancelled = true;
-      if (this._tasks !== null) for (const task of this._tasks) task._attemptDeliveryOfAnyPendingCancel();
+      this.forEachTask(deliver);
       if (this._children !== null) for (const child of this._children) child.recalculate();
     }
   }
@@ -125,3 +138,7 @@ export class CancelStatus {
 }
 
 const EMPTY: ReadonlySet<never> = new Set();
+
+function deliver(task: Task): void {
+  task._attemptDeliveryOfAnyPendingCancel();
+}

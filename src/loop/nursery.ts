@@ -43,6 +43,8 @@ export const TASK_STATUS_IGNORED: TaskStatus<never> = Object.freeze({
 
 type AnyFn = (...args: never[]) => unknown;
 
+const NO_ARGS: unknown[] = [];
+
 /** @internal Parses `(fn, ...args)` or `(options, fn, ...args)`. */
 export function splitSpawnArgs(call: string, rest: unknown[]): [SpawnOptions, (...args: unknown[]) => unknown, unknown[]] {
   let options: SpawnOptions = {};
@@ -62,7 +64,7 @@ export function splitSpawnArgs(call: string, rest: unknown[]): [SpawnOptions, (.
     throw new TypeError(`${call} needs an async function to run, got ${fn === null ? "null" : typeof fn}`);
   }
   if (options.name !== undefined && typeof options.name !== "string") throw new TypeError(`${call}: name must be a string`);
-  return [options, fn as (...args: unknown[]) => unknown, rest.slice(i + 1)];
+  return [options, fn as (...args: unknown[]) => unknown, rest.length === i + 1 ? NO_ARGS : rest.slice(i + 1)];
 }
 
 function isThenable(value: unknown): boolean {
@@ -91,6 +93,9 @@ class TaskStatusImpl<T> implements TaskStatus<T> {
     // If start() itself was cancelled, the task stays where it is and gets cancelled.
     if (oldStatus.effectivelyCancelled) return;
     if (this.newNursery._closed) throw new TrioInternalError("the nursery passed to start() closed before the task started");
+    // Collect the tasks at the old status first: they are found through the old nursery.
+    const statusChildren = [...oldStatus.children];
+    const statusTasks = oldStatus.tasks.filter((t) => t !== this.oldNursery.parentTask);
     const tasks = this.oldNursery._children;
     this.oldNursery._children = new Set();
     for (const task of tasks) {
@@ -98,8 +103,6 @@ class TaskStatusImpl<T> implements TaskStatus<T> {
       task._eventualParentNursery = null;
       this.newNursery._children.add(task);
     }
-    const statusChildren = [...oldStatus.children];
-    const statusTasks = [...oldStatus.tasks].filter((t) => t !== this.oldNursery.parentTask);
     for (const child of statusChildren) child.parent = null;
     for (const task of statusTasks) task._activateCancelStatus(null);
     for (const child of statusChildren) child.parent = this.newNursery._cancelStatus;
@@ -135,9 +138,10 @@ export class Nursery {
   constructor(parentTask: Task, cancelScope: CancelScope, strict: boolean) {
     this._parentTask = parentTask;
     this.strict = strict;
-    parentTask._childNurseries.push(this);
+    parentTask._pushNursery(this);
     this._cancelStatus = parentTask._cancelStatus!;
     this.cancelScope = cancelScope;
+    cancelScope._nursery = this;
   }
 
   /** The child tasks still running. */

@@ -16,6 +16,12 @@ function checkCount(count: number): number {
   return count;
 }
 
+/** Shared abort function of every parked task: leave whichever lot it is in now. */
+function leaveLot(_raiseCancel: unknown, task: Task): Abort {
+  (task.customSleepData as ParkingLot)._parked.delete(task);
+  return Abort.SUCCEEDED;
+}
+
 /**
  * A fair (FIFO) wait queue of tasks, the building block of locks, events and channels
  * (`trio.lowlevel.ParkingLot`). `park()` is Trio-flavored; the rest is sync, either
@@ -44,14 +50,7 @@ export class ParkingLot {
     }
     this._parked.set(task, true);
     task.customSleepData = this;
-    return task.runner._park(
-      task,
-      () => {
-        (task.customSleepData as ParkingLot)._parked.delete(task);
-        return Abort.SUCCEEDED;
-      },
-      what,
-    ) as Promise<void>;
+    return task.runner._park(task, leaveLot, what) as Promise<void>;
   }
 
   private *popSeveral(count: number): Generator<Task> {

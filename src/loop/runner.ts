@@ -17,7 +17,7 @@
  * host timer armed for the earliest deadline wakes it.
  */
 import { copyContext, type Context } from "../contextvars/context.js";
-import { runInFrame } from "../contextvars/frame.js";
+import { currentFrame, runInFrame } from "../contextvars/frame.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { CancelReason } from "./cancel-status.js";
 import type { Clock } from "./clock.js";
@@ -172,7 +172,7 @@ export class Runner {
 
   private startTask(task: Task): void {
     task._state = TaskState.Running;
-    void runInFrame(task.frame, runTaskBody, task);
+    runInFrame(task, startTaskBody, task);
   }
 
   /** Parks `task` until it is rescheduled; the returned promise settles then. */
@@ -204,7 +204,7 @@ export class Runner {
     task._abortFn = abortFn;
     task._waitingOn = what;
     task._schedulePoints++;
-    const promise = new Promise(task._executor);
+    const promise = task._newParkPromise();
     this.running--;
     if (this.instrumented) this.instruments.call("afterTaskStep", task);
     return promise;
@@ -228,7 +228,7 @@ export class Runner {
     if (!this.markRunnable(task)) return;
     if (this.slow) {
       task._nextIsError = true;
-      task._nextError = error;
+      task._nextValue = error;
       this.enqueue(task);
       return;
     }
@@ -287,9 +287,9 @@ export class Runner {
         this.startTask(task);
       } else if (task._nextIsError) {
         const reject = task._reject!;
-        const error = task._nextError;
+        const error = task._nextValue;
         task._resolve = task._reject = null;
-        task._nextError = undefined;
+        task._nextValue = undefined;
         task._nextIsError = false;
         reject(error);
       } else {
@@ -315,7 +315,6 @@ export class Runner {
       // Trio-flavored call was started without await. Abandon the wait, report the bug.
       task._abortFn = null;
       task._resolve = task._reject = null;
-      task._cancelStatus?._removeTask(task);
       if (ok) {
         ok = false;
         value = new RuntimeError(
@@ -579,30 +578,49 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-/** The body of every task: calls its function and reports the outcome to the runner. */
-async function runTaskBody(task: Task): Promise<void> {
+/**
+ * Starts a task's function, inside the task's frame. Its outcome is observed with
+ * `.then` and two shared callbacks: since the `.then` call happens inside the task's
+ * frame, the callbacks run there too and find their task in the frame (no closure and
+ * no wrapper async function per task).
+ */
+function startTaskBody(task: Task): void {
   const fn = task._fn!;
   const args = task._args!;
   task._fn = task._args = null;
-  let ok = true;
-  let value: unknown;
+  let result: unknown;
   try {
-    const result: unknown = fn(...args);
-    if (!isThenable(result)) {
-      throw new TypeError(
+    result = fn(...args);
+  } catch (error) {
+    finishTask(task, false, error);
+    return;
+  }
+  if (!isThenable(result)) {
+    finishTask(
+      task,
+      false,
+      new TypeError(
         `${String(task)}: ${fn.name || "the task function"} returned ${describeValue(result)} instead of a Promise. ` +
           "Tasks run async functions: pass an async function (and its arguments separately).",
-      );
-    }
-    value = await result;
-  } catch (e) {
-    ok = false;
-    value = e;
+      ),
+    );
+    return;
   }
+  Promise.resolve(result).then(onTaskReturned, onTaskFailed);
+}
+
+function onTaskReturned(value: unknown): void {
+  finishTask(currentFrame()!.task as Task, true, value);
+}
+
+function onTaskFailed(error: unknown): void {
+  finishTask(currentFrame()!.task as Task, false, error);
+}
+
+function finishTask(task: Task, ok: boolean, value: unknown): void {
   try {
     task.runner._taskExited(task, ok, value);
   } catch (e) {
     task.runner._crash(e);
   }
 }
-

@@ -44,7 +44,7 @@ export function formatTaskTree(node: TaskTreeNode = taskTree()): string {
     const children = [...n.nurseries.flatMap((x) => x.children), ...n.extra];
     for (let i = 0; i < children.length; i++) {
       const last = i === children.length - 1;
-      visit(children[i]!, `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
+      visit(children[i], `${childPrefix}${last ? "└─ " : "├─ "}`, `${childPrefix}${last ? "   " : "│  "}`);
     }
   };
   visit(node, "", "");

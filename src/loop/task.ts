@@ -15,10 +15,17 @@ export const Abort = Object.freeze({
 /** `Abort.SUCCEEDED` or `Abort.FAILED`. */
 export type Abort = (typeof Abort)[keyof typeof Abort];
 
+/** The abort function of `trio.sleepForever()`: always interruptible, never rescheduled by hand. */
+export const sleepingForever: AbortFn = () => Abort.SUCCEEDED;
+
 /** Throws the Cancelled being delivered; passed to abort functions. */
 export type RaiseCancel = () => never;
-/** Called when a cancellation reaches a task parked in `waitTaskRescheduled`. */
-export type AbortFn = (raiseCancel: RaiseCancel) => Abort;
+/**
+ * Called when a cancellation reaches a task parked in `waitTaskRescheduled`, with a
+ * function that throws the Cancelled, and the task (so that one shared abort function
+ * can serve every parked task).
+ */
+export type AbortFn = (raiseCancel: RaiseCancel, task: Task) => Abort;
 
 /** @internal Task lifecycle states. */
 export const TaskState = {
@@ -34,23 +41,34 @@ export const TaskState = {
 /** @internal */
 export type TaskState = (typeof TaskState)[keyof typeof TaskState];
 
+/** Shared by every park: captures the settle functions without a closure per task. */
+let capturedResolve: ((value?: unknown) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
+function captureSettlers(resolve: (value?: unknown) => void, reject: (error: unknown) => void): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+const NO_NURSERIES: readonly Nursery[] = Object.freeze([]);
+
 /**
  * A Trio task: one async function run by the engine, with its own contextvars Context.
  * Get the current one with `trio.lowlevel.currentTask()`. Sync, either flavor.
+ *
+ * A task is also the AsyncLocalStorage frame its code runs in (one object per task,
+ * which matters when a program holds 100k sleeping tasks).
  */
-export class Task {
+export class Task extends Frame {
   /** The task's name (for introspection: the task tree, reprs, errors). */
   readonly name: string;
-  /** The contextvars Context the task runs in (a copy of its spawner's). */
-  readonly context: Context;
   /** Free slot for sleeping primitives to stash data, as in Trio. */
   customSleepData: unknown = undefined;
 
   /** @internal */ readonly runner: Runner;
-  /** @internal */ readonly frame: Frame;
   /** @internal */ _parentNursery: Nursery | null;
   /** @internal */ _eventualParentNursery: Nursery | null = null;
-  /** @internal */ readonly _childNurseries: Nursery[] = [];
+  /** @internal Open nurseries, outermost first (a shared empty array until the first). */
+  _childNurseries: Nursery[] = NO_NURSERIES as Nursery[];
   /** @internal */ _cancelStatus: CancelStatus | null = null;
   /** @internal */ _state: TaskState = TaskState.New;
   /** @internal Non-null while parked in an abortable wait. */
@@ -60,45 +78,52 @@ export class Task {
   /** @internal Settles the current park. */
   _resolve: ((value?: unknown) => void) | null = null;
   /** @internal */ _reject: ((error: unknown) => void) | null = null;
-  /** @internal Value handed over by a reschedule, read back by the primitive. */
+  /** @internal Value (or error, if `_nextIsError`) handed over by a reschedule. */
   _nextValue: unknown = undefined;
-  /** @internal Error to resume with when rescheduled through the run queue. */
-  _nextError: unknown = undefined;
   /** @internal */ _nextIsError = false;
   /** @internal The function and arguments to start with; cleared once started. */
   _fn: ((...args: unknown[]) => unknown) | null;
-  /** @internal */ _args: unknown[] | null;
+  /** @internal */ _args: readonly unknown[] | null;
   /** @internal The cancel status at which a Cancelled was last raised into this task. */
   _cancelledAt: CancelStatus | null = null;
   /** @internal System tasks' errors crash the run. */
   readonly _system: boolean;
   /** @internal */ _schedulePoints = 0;
   /** @internal */ _cancelPoints = 0;
-  /** @internal Creates a park promise and captures its settle functions (one closure per task). */
-  readonly _executor: (resolve: (value?: unknown) => void, reject: (error: unknown) => void) => void;
 
   /** @internal */
   constructor(
     runner: Runner,
     fn: (...args: unknown[]) => unknown,
-    args: unknown[],
+    args: readonly unknown[],
     parentNursery: Nursery | null,
     name: string,
     context: Context,
     system: boolean,
   ) {
+    super(context, "trio", undefined, undefined);
+    this.task = this;
     this.runner = runner;
     this._fn = fn;
     this._args = args;
     this._parentNursery = parentNursery;
     this.name = name;
-    this.context = context;
     this._system = system;
-    this.frame = new Frame(context, "trio", this, undefined, undefined);
-    this._executor = (resolve, reject) => {
-      this._resolve = resolve;
-      this._reject = reject;
-    };
+  }
+
+  /** @internal A new park promise; its settle functions go to `_resolve` / `_reject`. */
+  _newParkPromise(): Promise<unknown> {
+    const promise = new Promise(captureSettlers);
+    this._resolve = capturedResolve;
+    this._reject = capturedReject;
+    capturedResolve = capturedReject = null;
+    return promise;
+  }
+
+  /** @internal Records a nursery opened by this task. */
+  _pushNursery(nursery: Nursery): void {
+    if (this._childNurseries === NO_NURSERIES) this._childNurseries = [];
+    this._childNurseries.push(nursery);
   }
 
   /** The nursery this task runs in (`null` for the root task). */
@@ -118,7 +143,10 @@ export class Task {
 
   /** What the task is waiting on, or `undefined` if it is not parked in the engine. */
   get waitingOn(): string | undefined {
-    return this._state === TaskState.Parked ? this._waitingOn : undefined;
+    if (this._state !== TaskState.Parked) return undefined;
+    // Sleep data may describe itself (a deadline, a queue position) for the task tree.
+    const data = this.customSleepData as { describeWait?: () => string } | null | undefined;
+    return typeof data?.describeWait === "function" ? `${this._waitingOn} ${data.describeWait()}` : this._waitingOn;
   }
 
   /** Whether the task's function has finished. */
@@ -128,12 +156,8 @@ export class Task {
 
   /** @internal Moves the task to another cancel status (scope entry and exit). */
   _activateCancelStatus(status: CancelStatus | null): void {
-    if (this._cancelStatus !== null) this._cancelStatus._removeTask(this);
     this._cancelStatus = status;
-    if (status !== null) {
-      status._addTask(this);
-      if (status.effectivelyCancelled) this._attemptDeliveryOfAnyPendingCancel();
-    }
+    if (status !== null && status.effectivelyCancelled) this._attemptDeliveryOfAnyPendingCancel();
   }
 
   /** @internal Delivers a pending cancellation if the task is parked in an abortable wait. */
@@ -150,7 +174,7 @@ export class Task {
         : Cancelled._create(reason.source, reason.reason, reason.sourceTask, origin);
     };
     this._abortFn = null;
-    const result = abortFn(raiseCancel);
+    const result = abortFn(raiseCancel, this);
     if (result === Abort.SUCCEEDED) {
       let cancelled: unknown;
       try {
@@ -165,7 +189,7 @@ export class Task {
     }
   }
 
-  toString(): string {
+  override toString(): string {
     return `<Task ${JSON.stringify(this.name)}>`;
   }
 }

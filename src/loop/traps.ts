@@ -4,7 +4,7 @@
  */
 import { RuntimeError } from "../errors/builtins.js";
 import { currentTrioTask, currentRunner } from "./current.js";
-import { Abort, TaskState, type AbortFn, type Task } from "./task.js";
+import { Abort, sleepingForever, TaskState, type AbortFn, type Task } from "./task.js";
 import type { Clock } from "./clock.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -105,6 +105,10 @@ export function reschedule(task: Task, outcome: Outcome = { value: undefined }):
   }
   if (task._state !== TaskState.Parked) {
     throw new RuntimeError(`reschedule: ${String(task)} is not waiting in waitTaskRescheduled()`);
+  }
+  if (task._abortFn === sleepingForever) {
+    task.runner._rescheduleError(task, new RuntimeError("Should never have been rescheduled! (the task is in trio.sleepForever())"));
+    return;
   }
   if ("error" in outcome) task.runner._rescheduleError(task, outcome.error);
   else rescheduleWithValue(task, outcome.value);

@@ -203,7 +203,7 @@ describe("tasks", () => {
         const dump = trio.lowlevel.formatTaskTree();
         expect(dump).toMatch(/^<init> \[waiting: nursery exit/);
         expect(dump).toMatch(/├─ <TrioToken\.runSyncSoon task> \[waiting: runSyncSoon queue\]/);
-        expect(dump).toMatch(/sleeper \[waiting: trio\.sleep \(until/);
+        expect(dump).toMatch(/sleeper \[waiting: trio\.sleep\(\) until 5\.000\]/);
         expect(dump).toMatch(/grandchild \[waiting: trio\.sleepForever\(\)\]/);
         expect(dump).toMatch(/parent \[waiting: nursery exit/);
         expect(dump).toMatch(/<main> \[running\]/);
