@@ -1,15 +1,14 @@
-import { ExceptionGroup, collapseExceptionGroup } from "../errors/exception-group.js";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { CancelReason, CancelStatus } from "./cancel-status.js";
 import { Cancelled } from "./errors.js";
+import { NO_ERROR, removeCancelled } from "./cancelled-split.js";
 import type { Runner } from "./runner.js";
 import type { Task } from "./task.js";
 import type { Nursery } from "./nursery.js";
 import { currentTrioTask, runnerOrUndefined } from "./current.js";
 import { reportSwallowedCancel } from "./warnings.js";
 
-/** @internal Marks "no exception" where `undefined` could be a thrown value. */
-export const NO_ERROR: unique symbol = Symbol("NO_ERROR");
+export { NO_ERROR };
 /** @internal */
 export type MaybeError = unknown;
 
@@ -128,7 +127,7 @@ export class CancelScope {
     }
     this._cancelStatus = new CancelStatus(this, task._cancelStatus);
     task._activateCancelStatus(this._cancelStatus);
-    this._updateRegisteredDeadline();
+    this._updateRegisteredDeadline(false); // entry already checked the deadline
     const signal = this._externalSignal;
     if (signal !== undefined) {
       if (signal.aborted) this._cancelFromSignal(signal);
@@ -179,18 +178,16 @@ export class CancelScope {
       (error !== NO_ERROR && status.effectivelyCancelled && !status.parentCancellationIsVisibleToUs) ||
       (task._cancelStatus !== status && status.abandonedByMisnesting)
     ) {
-      if (error instanceof Cancelled) {
+      const [matched, rest] = removeCancelled(error);
+      if (matched) {
         this.cancelledCaught = true;
-        error = NO_ERROR;
-      } else if (error instanceof ExceptionGroup) {
-        const [matched, rest] = error.split(Cancelled);
-        if (matched !== undefined) this.cancelledCaught = true;
-        error = rest === undefined ? NO_ERROR : collapseExceptionGroup(rest);
+        error = rest;
       }
     }
     if (task._cancelledAt === status) {
       if (error === NO_ERROR && !this.cancelledCaught) reportSwallowedCancel(this, task);
-      task._cancelledAt = error === NO_ERROR ? null : status.parent;
+      // A Cancelled still on its way out is watched at the next scope out.
+      task._cancelledAt = error !== NO_ERROR && removeCancelled(error)[0] ? status.parent : null;
     }
     status.close();
     this._cancelStatus = null;
@@ -202,10 +199,17 @@ export class CancelScope {
     return error;
   }
 
-  /** @internal Keeps the run's deadline heap in step with this scope. */
-  _updateRegisteredDeadline(): void {
+  /**
+   * @internal Keeps the run's deadline heap in step with this scope. A deadline that is
+   * already past expires at the next scheduler pass, so that the very next checkpoint
+   * raises (on entry, `_enter` cancels at once).
+   */
+  _updateRegisteredDeadline(checkPast = true): void {
     const runner = this._runner;
     if (runner === null) return;
+    if (checkPast && this._cancelStatus !== null && !this._cancelCalled && this._deadline !== Infinity && runner.clock.currentTime() >= this._deadline) {
+      runner._noteDeadlinePassed();
+    }
     const wanted = this._cancelStatus === null || this._cancelCalled ? Infinity : this._deadline;
     if (wanted === this.deadlineKey) return;
     if (this.heapIndex >= 0) runner._removeDeadline(this);

@@ -3,7 +3,7 @@ import { currentFrame } from "../contextvars/frame.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { checkFlavor, flavorMessage, FlavorError } from "../flavor/flavor-error.js";
 import type { Runner } from "./runner.js";
-import { TaskState, type Task } from "./task.js";
+import { Task, TaskState } from "./task.js";
 
 /**
  * @internal
@@ -12,8 +12,8 @@ import { TaskState, type Task } from "./task.js";
  */
 export function currentTrioTask(call: string): Task {
   const frame = checkFlavor("trio", call);
-  const task = frame?.task as Task | undefined;
-  if (task === undefined) throw new FlavorError(flavorMessage("trio", call, null));
+  const task = frame?.task;
+  if (!(task instanceof Task)) throw new FlavorError(flavorMessage("trio", call, null));
   if (task._state === TaskState.Exited) {
     throw new RuntimeError(
       `${call} was called from ${String(task)}, which has already exited: a Trio-flavored call ` +
@@ -25,10 +25,22 @@ export function currentTrioTask(call: string): Task {
 
 /** @internal The run the caller is inside (either flavor), or undefined. */
 export function runnerOrUndefined(): Runner | undefined {
-  const task = currentFrame()?.task as Task | undefined;
-  if (task === undefined) return undefined;
-  const runner = task.runner;
-  return runner._finished ? undefined : runner;
+  // The task slot holds a Task, or a RunMarker for run-level engine code: both lead to the runner.
+  const slot = currentFrame()?.task as { runner?: Runner } | undefined;
+  const runner = slot?.runner;
+  return runner === undefined || runner._finished ? undefined : runner;
+}
+
+/** Whether the caller is inside a Trio run (then `trio.currentTime()` works). Sync, either flavor. */
+export function inTrioRun(): boolean {
+  return runnerOrUndefined() !== undefined;
+}
+
+/** Whether the caller is inside a Trio task (then `trio.lowlevel.currentTask()` works). Sync, either flavor. */
+export function inTrioTask(): boolean {
+  const frame = currentFrame();
+  const task = frame?.task;
+  return task instanceof Task && frame!.flavor === "trio" && !task.runner._finished && task._state !== TaskState.Exited;
 }
 
 /**

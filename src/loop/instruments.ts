@@ -51,9 +51,10 @@ export class Instruments {
 
   call(hook: InstrumentHook, arg?: Task | number): void {
     for (const instrument of [...this.list]) {
-      const method: unknown = Reflect.get(instrument, hook);
-      if (typeof method !== "function") continue;
       try {
+        // Inside the try: a hook that is a throwing getter disables the instrument too.
+        const method: unknown = Reflect.get(instrument, hook);
+        if (typeof method !== "function") continue;
         Reflect.apply(method, instrument, [arg]);
       } catch (error) {
         const i = this.list.indexOf(instrument);

@@ -6,7 +6,7 @@ import { CancelReason, type CancelStatus } from "./cancel-status.js";
 import { currentTrioTask } from "./current.js";
 import { TrioInternalError } from "./errors.js";
 import { cancelShieldedCheckpoint } from "./traps.js";
-import type { Task } from "./task.js";
+import { Abort, type Task } from "./task.js";
 
 /** Options for spawning a task: `nursery.startSoon({ name }, fn, ...args)`. */
 export interface SpawnOptions {
@@ -34,6 +34,7 @@ export interface TaskStatus<T = undefined> {
 }
 
 const NO_STATUS: unique symbol = Symbol("NO_STATUS");
+const NURSERY_TOKEN: unique symbol = Symbol("Nursery");
 
 /** A `TaskStatus` whose `started()` does nothing, for calling a `start`-able function directly. */
 export const TASK_STATUS_IGNORED: TaskStatus<never> = Object.freeze({
@@ -135,7 +136,10 @@ export class Nursery {
   private pendingStarts = 0;
 
   /** @internal */
-  constructor(parentTask: Task, cancelScope: CancelScope, strict: boolean) {
+  constructor(token: typeof NURSERY_TOKEN, parentTask: Task, cancelScope: CancelScope, strict: boolean) {
+    if (token !== NURSERY_TOKEN) {
+      throw new TypeError("trio.Nursery cannot be constructed directly: open one with trio.openNursery(async (nursery) => ...)");
+    }
     this._parentTask = parentTask;
     this.strict = strict;
     parentTask._pushNursery(this);
@@ -251,7 +255,7 @@ export class Nursery {
     const task = this._parentTask;
     if (!this._closed) {
       this.parentWaitingInExit = true;
-      await task.runner._park(task, null, "nursery exit (waiting for child tasks)");
+      await task.runner._park(task, waitForChildren, "nursery exit (waiting for child tasks)");
     } else {
       try {
         await cancelShieldedCheckpoint();
@@ -273,6 +277,15 @@ export class Nursery {
   toString(): string {
     return `<trio.Nursery of ${String(this._parentTask)}>`;
   }
+}
+
+/**
+ * Abort function of a nursery's parent waiting for its children: a cancellation cannot
+ * interrupt that wait (it reaches the children through the nursery's scope instead), but
+ * as in Trio the wait is a cancel point.
+ */
+function waitForChildren(): Abort {
+  return Abort.FAILED;
 }
 
 function describeError(error: unknown): string {
@@ -304,7 +317,7 @@ export async function openNursery<R>(
   const strict = options.strictExceptionGroups ?? task.runner.strictExceptionGroups;
   const scope = new CancelScope();
   scope._enter(task);
-  const nursery = new Nursery(task, scope, strict);
+  const nursery = new Nursery(NURSERY_TOKEN, task, scope, strict);
   let error: MaybeError = NO_ERROR;
   let result: R | undefined;
   try {

@@ -17,7 +17,7 @@
  * host timer armed for the earliest deadline wakes it.
  */
 import { copyContext, type Context } from "../contextvars/context.js";
-import { currentFrame, runInFrame } from "../contextvars/frame.js";
+import { currentFrame, Frame, runInFrame } from "../contextvars/frame.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { CancelReason } from "./cancel-status.js";
 import type { Clock } from "./clock.js";
@@ -52,7 +52,12 @@ interface IdleWaiter {
   task: Task;
 }
 
-type EntryCallback = { fn: (...args: unknown[]) => unknown; args: unknown[]; key: unknown };
+/** A runSyncSoon call waiting to run. */
+export type EntryCallback = { fn: (...args: unknown[]) => unknown; args: unknown[]; idempotent: boolean };
+
+function sameArgs(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
 
 /** The engine of one run (not exported from the package). */
 export class Runner {
@@ -75,6 +80,9 @@ export class Runner {
   private runq: Task[] = [];
   private spare: Task[] = [];
   private drainScheduled = false;
+  private releasing = false;
+  private deadlinePassed = false;
+  private fallbackArmed = false;
   private readonly deadlines = new DeadlineHeap();
   private hostTimer: ReturnType<typeof setTimeout> | null = null;
   private hostTimerAt = Infinity;
@@ -88,16 +96,24 @@ export class Runner {
   private settle: ((ok: boolean, value: unknown) => void) | null = null;
   /** runSyncSoon queue, run by the entry task. */
   readonly entryQueue: EntryCallback[] = [];
-  readonly entryIdempotent = new Map<unknown, EntryCallback>();
+  /** Idempotent calls still queued, by function (Trio keys them on the function and its arguments). */
+  readonly entryIdempotent = new Map<(...args: unknown[]) => unknown, EntryCallback[]>();
   entryTask: Task | null = null;
   entryTaskParked = false;
   /** Set once the entry task has shut down: runSyncSoon then fails. */
   entryDone = false;
 
+  /**
+   * The frame of engine code that is in the run but in no task (instruments' run-level
+   * hooks): its task slot holds a marker that leads to the runner.
+   */
+  readonly frame: Frame;
+
   constructor(options: { clock?: Clock; instruments?: readonly Instrument[]; strictExceptionGroups?: boolean }) {
     this.clock = options.clock ?? new SystemClock();
     this.strictExceptionGroups = options.strictExceptionGroups ?? true;
     this.systemContext = copyContext();
+    this.frame = new Frame(this.systemContext, "trio", new RunMarker(this), undefined);
     this.instruments = new Instruments(options.instruments ?? [], (active) => {
       this.instrumented = active;
       this.slow = active || this.yielding;
@@ -111,10 +127,13 @@ export class Runner {
     this.settle = settle;
     // A run keeps the process alive, as Trio and asyncio do by blocking in their I/O wait.
     this.keepAlive = setInterval(() => {}, MAX_TIMER_MS);
-    if (this.instrumented) this.instruments.call("beforeRun");
     this.clock.startClock();
     if (isAutojumpClock(this.clock)) this.clock._attach(this);
-    this.initTask = this.spawn(init as (...args: unknown[]) => unknown, [this], null, "<init>", true);
+    // Spawned from the run's own frame, so that instruments see it inside the run.
+    runInFrame(this.frame, () => {
+      if (this.instrumented) this.instruments.call("beforeRun");
+      this.initTask = this.spawn(init as (...args: unknown[]) => unknown, [this], null, "<init>", true, this.systemContext.copy());
+    });
   }
 
   /** Records the main task's outcome (returned by trio.run). */
@@ -125,12 +144,12 @@ export class Runner {
 
   private finish(ok: boolean, value: unknown): void {
     if (this._finished) return;
+    if (this.instrumented) this.runLevelHook("afterRun");
     this._finished = true;
     if (this.keepAlive !== null) clearInterval(this.keepAlive);
     if (this.hostTimer !== null) clearTimeout(this.hostTimer);
     this.clearIdleHandle();
     if (isAutojumpClock(this.clock)) this.clock._detach(this);
-    if (this.instrumented) this.instruments.call("afterRun");
     const settle = this.settle!;
     this.settle = null;
     if (!ok) {
@@ -166,7 +185,7 @@ export class Runner {
     if (this.instrumented) this.instruments.call("taskSpawned", task);
     this.running++;
     this.idleEpoch++;
-    this.enqueue(task);
+    this.queue(task);
     return task;
   }
 
@@ -177,28 +196,37 @@ export class Runner {
 
   /** Parks `task` until it is rescheduled; the returned promise settles then. */
   _park(task: Task, abortFn: AbortFn | null, what: string): Promise<unknown> {
-    const promise = this.parkNoIdleCheck(task, abortFn, what);
+    const promise = this.parkTask(task, abortFn, what);
+    if (this.instrumented) this.instruments.call("afterTaskStep", task);
     if (abortFn !== null) {
       task._cancelPoints++;
       if (task._cancelStatus!.effectivelyCancelled) task._attemptDeliveryOfAnyPendingCancel();
     }
+    this.yielded();
     if (this.running === 0) this.becameIdle();
     return promise;
   }
 
   /**
-   * A schedule point: the task goes to the back of the run queue (so every task already
-   * waiting runs first, and the engine does its housekeeping) and resumes from there.
+   * A schedule point: the task goes to the back of the run queue, so every task already
+   * runnable runs first, and resumes from a drain: checkpoints take this path when the
+   * engine is due for housekeeping (deadlines, the host's turn), so it must not be
+   * released synchronously.
    */
   _schedulePoint(task: Task, what: string): Promise<unknown> {
-    const promise = this.parkNoIdleCheck(task, null, what);
+    const promise = this.parkTask(task, null, what);
     this.markRunnable(task);
     task._nextIsError = false;
-    this.enqueue(task);
+    this.runq.push(task);
+    if (this.instrumented) {
+      this.instruments.call("taskScheduled", task);
+      this.instruments.call("afterTaskStep", task);
+    }
+    this.scheduleDrain();
     return promise;
   }
 
-  private parkNoIdleCheck(task: Task, abortFn: AbortFn | null, what: string): Promise<unknown> {
+  private parkTask(task: Task, abortFn: AbortFn | null, what: string): Promise<unknown> {
     if (task._state !== TaskState.Running) throw parkError(task, what);
     task._state = TaskState.Parked;
     task._abortFn = abortFn;
@@ -206,35 +234,22 @@ export class Runner {
     task._schedulePoints++;
     const promise = task._newParkPromise();
     this.running--;
-    if (this.instrumented) this.instruments.call("afterTaskStep", task);
     return promise;
   }
 
-  /** Wakes a parked task; its park promise resolves (value, if any, in task._nextValue). */
+  /** Makes a parked task runnable; its park promise resolves (value, if any, in task._nextValue). */
   _reschedule(task: Task): void {
     if (!this.markRunnable(task)) return;
-    if (this.slow || (++this.ticks & 63) === 0) {
-      task._nextIsError = false;
-      this.enqueue(task);
-      return;
-    }
-    const resolve = task._resolve!;
-    task._resolve = task._reject = null;
-    resolve();
+    task._nextIsError = false;
+    this.queue(task);
   }
 
-  /** Wakes a parked task with an error thrown from its park. */
+  /** Makes a parked task runnable with an error thrown from its park. */
   _rescheduleError(task: Task, error: unknown): void {
     if (!this.markRunnable(task)) return;
-    if (this.slow) {
-      task._nextIsError = true;
-      task._nextValue = error;
-      this.enqueue(task);
-      return;
-    }
-    const reject = task._reject!;
-    task._resolve = task._reject = null;
-    reject(error);
+    task._nextIsError = true;
+    task._nextValue = error;
+    this.queue(task);
   }
 
   private markRunnable(task: Task): boolean {
@@ -252,18 +267,59 @@ export class Runner {
     return true;
   }
 
-  /** Whether a checkpoint may skip the run queue: the engine is not due for housekeeping. */
-  _fastCheckpointOk(): boolean {
-    return !this.slow && (++this.ticks & 63) !== 0 && !this.drainScheduled;
-  }
-
-  private enqueue(task: Task): void {
+  /**
+   * Queues a runnable task. As in Trio, a task runs until it yields: when a running task
+   * of this run made the other one runnable, the queue is released at that task's next
+   * yield (see `yielded`), and at the latest after the host's next turn, since the task
+   * may sit in a long foreign await. From anywhere else, a microtask releases it.
+   */
+  private queue(task: Task): void {
     this.runq.push(task);
     if (this.instrumented) this.instruments.call("taskScheduled", task);
-    if (!this.drainScheduled) {
-      this.drainScheduled = true;
-      queueMicrotask(this.drain);
+    if (this.drainScheduled) return;
+    const current = currentFrame()?.task as Task | undefined;
+    if (current !== undefined && current.runner === this && current._state === TaskState.Running) {
+      if (!this.fallbackArmed) {
+        this.fallbackArmed = true;
+        setImmediate(this.hostFallback);
+      }
+    } else {
+      this.scheduleDrain();
     }
+  }
+
+  /** Whether a checkpoint may resume after one microtask: nobody else is runnable and no housekeeping is due. */
+  _fastCheckpointOk(): boolean {
+    return !this.slow && !this.deadlinePassed && this.runq.length === 0 && !this.drainScheduled && (++this.ticks & 63) !== 0;
+  }
+
+  /**
+   * A deadline was set in the past on an active scope: as in Trio it expires at the next
+   * scheduler pass (so the next checkpoint raises), not inside the setter.
+   */
+  _noteDeadlinePassed(): void {
+    this.deadlinePassed = true;
+  }
+
+  /**
+   * A task yields (parks, exits, or passes a schedule point): release the runnable tasks
+   * now, synchronously (settling their park promises only queues their continuations,
+   * so no user code runs here), or through a drain when housekeeping is due.
+   */
+  private yielded(): void {
+    if (this.deadlinePassed) {
+      this.scheduleDrain();
+      return;
+    }
+    if (this.runq.length === 0 || this.drainScheduled) return;
+    if (this.slow || (++this.ticks & 63) === 0) this.scheduleDrain();
+    else this.releaseBatch(false);
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    queueMicrotask(this.drain);
   }
 
   private readonly drain = (): void => {
@@ -276,31 +332,82 @@ export class Runner {
       setImmediate(this.afterHostTurn);
       return;
     }
+    if (this.instrumented) this.ioWaitPass();
+    this.deadlinePassed = false;
     this.expireDeadlines();
-    const batch = this.runq;
-    if (batch.length === 0) return;
-    this.runq = this.spare;
-    for (let i = 0; i < batch.length; i++) {
-      const task = batch[i];
-      if (this.instrumented) this.instruments.call("beforeTaskStep", task);
-      if (task._state === TaskState.New) {
-        this.startTask(task);
-      } else if (task._nextIsError) {
-        const reject = task._reject!;
-        const error = task._nextValue;
-        task._resolve = task._reject = null;
-        task._nextValue = undefined;
-        task._nextIsError = false;
-        reject(error);
-      } else {
-        const resolve = task._resolve!;
-        task._resolve = task._reject = null;
-        resolve();
-      }
-    }
-    batch.length = 0;
-    this.spare = batch;
+    this.releaseBatch(true);
   };
+
+  private readonly taskHook = (hook: "beforeTaskStep" | "afterTaskStep" | "taskExited", task: Task): void => {
+    this.instruments.call(hook, task);
+  };
+
+  private runLevelHook(hook: "beforeRun" | "afterRun" | "beforeIoWait" | "afterIoWait", timeout?: number): void {
+    runInFrame(this.frame, () => this.instruments.call(hook, timeout));
+  }
+
+  /** The I/O wait of the last idle period, if its afterIoWait is still owed. */
+  private ioWaitTimeout: number | null = null;
+
+  /** A scheduler pass (Trio checks for I/O on each one; ours are the drains). */
+  private ioWaitPass(): void {
+    this.endIoWait();
+    this.runLevelHook("beforeIoWait", 0);
+    this.runLevelHook("afterIoWait", 0);
+  }
+
+  private endIoWait(): void {
+    if (this.ioWaitTimeout === null) return;
+    const timeout = this.ioWaitTimeout;
+    this.ioWaitTimeout = null;
+    this.runLevelHook("afterIoWait", timeout);
+  }
+
+  /**
+   * Resumes the tasks runnable now, in FIFO order. New tasks start only from a drain
+   * (`startNew`): starting one runs its code, which must not happen inside another task's
+   * park. Tasks made runnable meanwhile wait for the next release.
+   */
+  private releaseBatch(startNew: boolean): void {
+    if (this.releasing) return;
+    this.releasing = true;
+    const batch = this.runq;
+    this.runq = this.spare;
+    let deferredStart = false;
+    try {
+      for (let i = 0; i < batch.length; i++) {
+        const task = batch[i];
+        if (task._state === TaskState.New) {
+          if (!startNew) {
+            this.runq.push(task);
+            deferredStart = true;
+            continue;
+          }
+          if (this.instrumented) runInFrame(task, this.taskHook, "beforeTaskStep", task);
+          this.startTask(task);
+          continue;
+        }
+        if (this.instrumented) runInFrame(task, this.taskHook, "beforeTaskStep", task);
+        if (task._nextIsError) {
+          const reject = task._reject!;
+          const error = task._nextValue;
+          task._resolve = task._reject = null;
+          task._nextValue = undefined;
+          task._nextIsError = false;
+          reject(error);
+        } else {
+          const resolve = task._resolve!;
+          task._resolve = task._reject = null;
+          resolve();
+        }
+      }
+    } finally {
+      batch.length = 0;
+      this.spare = batch;
+      this.releasing = false;
+    }
+    if (deferredStart || (startNew && this.runq.length > 0)) this.scheduleDrain();
+  }
 
   private readonly afterHostTurn = (): void => {
     this.yielding = false;
@@ -308,6 +415,18 @@ export class Runner {
     this.lastHostTurn = performance.now();
     this.drain();
   };
+
+  private readonly hostFallback = (): void => {
+    this.fallbackArmed = false;
+    if (this._finished) return;
+    this.lastHostTurn = performance.now();
+    if (this.runq.length > 0) this.scheduleDrain();
+  };
+
+  /** Releases queued tasks from host callbacks (timers), whose frame is not a running task. */
+  private kick(): void {
+    if (this.runq.length > 0) this.scheduleDrain();
+  }
 
   _taskExited(task: Task, ok: boolean, value: unknown): void {
     if (task._state === TaskState.Parked) {
@@ -325,7 +444,7 @@ export class Runner {
     } else {
       this.running--;
     }
-    task._state = TaskState.Exited;
+    // The task stays current (not yet Exited) until the instruments have seen its exit.
     breakLotsOf(task);
     if (task._childNurseries.length > 0) {
       for (const nursery of task._childNurseries) {
@@ -349,17 +468,25 @@ export class Runner {
     if (ok && task._cancelledAt !== null && task._cancelledAt === status) reportSwallowedCancel(null, task);
     task._activateCancelStatus(null);
     this.tasksLiving--;
-    if (this.instrumented) this.instruments.call("taskExited", task);
-    if (task === this.initTask) {
+    const isInit = task === this.initTask;
+    if (!isInit) {
+      if (task === this.mainTask) {
+        this.setMainOutcome(ok, value);
+        task._parentNursery!._childFinished(task, true, undefined);
+      } else {
+        task._parentNursery!._childFinished(task, ok, value);
+      }
+    }
+    if (this.instrumented) {
+      runInFrame(task, this.taskHook, "taskExited", task);
+      runInFrame(task, this.taskHook, "afterTaskStep", task);
+    }
+    task._state = TaskState.Exited;
+    if (isInit) {
       this.finish(ok, value);
       return;
     }
-    if (task === this.mainTask) {
-      this.setMainOutcome(ok, value);
-      ok = true;
-      value = undefined;
-    }
-    task._parentNursery!._childFinished(task, ok, value);
+    this.yielded();
     if (this.running === 0) this.becameIdle();
   }
 
@@ -407,7 +534,9 @@ export class Runner {
     this.hostTimerAt = Infinity;
     if (this._finished) return;
     this.lastHostTurn = performance.now();
+    if (this.instrumented) this.endIoWait();
     this.expireDeadlines();
+    this.kick();
     this.armHostTimer();
   };
 
@@ -440,16 +569,17 @@ export class Runner {
     } else if (isAutojumpClock(this.clock) && this.deadlines.size > 0) {
       cushion = this.clock._autojumpThreshold;
     }
-    if (this.instrumented) {
+    if (this.instrumented && this.ioWaitTimeout === null) {
       const next = this.deadlines.next();
-      this.instruments.call("beforeIoWait", Math.min(cushion, next === Infinity ? Infinity : Math.max(0, this.clock.deadlineToSleepTime(next))));
+      this.ioWaitTimeout = Math.min(cushion, next === Infinity ? Infinity : Math.max(0, this.clock.deadlineToSleepTime(next)));
+      this.runLevelHook("beforeIoWait", this.ioWaitTimeout);
     }
     if (cushion === Infinity) return;
     const epoch = this.idleEpoch;
     const onIdle = (): void => {
       this.idleHandle = null;
       if (this._finished || this.idleEpoch !== epoch || this.running !== 0) return;
-      if (this.instrumented) this.instruments.call("afterIoWait", cushion);
+      if (this.instrumented) this.endIoWait();
       this.lastHostTurn = performance.now();
       if (this.waitingForIdle.length > 0) {
         const first = this.waitingForIdle[0].cushion;
@@ -459,6 +589,7 @@ export class Runner {
       } else if (isAutojumpClock(this.clock)) {
         this.clock._autojump(this);
       }
+      this.kick();
       if (this.running === 0) this.becameIdle();
     };
     this.idleHandle =
@@ -498,19 +629,29 @@ export class Runner {
   runSyncSoon(fn: (...args: unknown[]) => unknown, args: unknown[], idempotent: boolean): void {
     if (this._finished || this.entryDone) throw new RunFinishedError("the Trio run has already finished");
     if (idempotent) {
-      const key = fn;
-      if (this.entryIdempotent.has(key)) return;
-      const entry = { fn, args, key };
-      this.entryIdempotent.set(key, entry);
+      let queued = this.entryIdempotent.get(fn);
+      if (queued === undefined) this.entryIdempotent.set(fn, (queued = []));
+      else if (queued.some((e) => sameArgs(e.args, args))) return;
+      const entry = { fn, args, idempotent: true };
+      queued.push(entry);
       this.entryQueue.push(entry);
     } else {
-      this.entryQueue.push({ fn, args, key: undefined });
+      this.entryQueue.push({ fn, args, idempotent: false });
     }
     const task = this.entryTask;
     if (task !== null && this.entryTaskParked) {
       this.entryTaskParked = false;
       this._reschedule(task);
     }
+  }
+
+  /** Forgets an idempotent call that is about to run (queueing it again will run it again). */
+  _takeIdempotent(entry: EntryCallback): void {
+    const queued = this.entryIdempotent.get(entry.fn);
+    if (queued === undefined) return;
+    const i = queued.indexOf(entry);
+    if (i >= 0) queued.splice(i, 1);
+    if (queued.length === 0) this.entryIdempotent.delete(entry.fn);
   }
 
   /** Statistics about the run (`trio.lowlevel.currentStatistics`). */
@@ -527,6 +668,11 @@ export class Runner {
   get deadlineCount(): number {
     return this.deadlines.size;
   }
+}
+
+/** Stands in a frame's task slot for engine code that belongs to a run but to no task. */
+export class RunMarker {
+  constructor(readonly runner: Runner) {}
 }
 
 /** Run-level debugging information. */

@@ -25,6 +25,7 @@ export function checkpoint(): Promise<void> {
   if (task._cancelStatus!.effectivelyCancelled) return parkCancelled(task);
   if (task._state === TaskState.Running && task.runner._fastCheckpointOk()) {
     task._schedulePoints++;
+    task.customSleepData = undefined; // as a reschedule would
     return RESOLVED;
   }
   return slowCheckpoint(task);
@@ -48,6 +49,7 @@ export function cancelShieldedCheckpoint(): Promise<void> {
   const task = currentTrioTask("trio.lowlevel.cancelShieldedCheckpoint()");
   if (task._state === TaskState.Running && task.runner._fastCheckpointOk()) {
     task._schedulePoints++;
+    task.customSleepData = undefined; // as a reschedule would
     return RESOLVED;
   }
   return task.runner._schedulePoint(task, "cancel-shielded checkpoint") as Promise<void>;

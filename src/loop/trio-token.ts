@@ -1,7 +1,7 @@
 import type { Runner } from "./runner.js";
 import { currentRunner, currentTrioTask } from "./current.js";
 import { Abort } from "./task.js";
-import { Cancelled, TrioInternalError } from "./errors.js";
+import { Cancelled } from "./errors.js";
 import { checkpoint } from "./traps.js";
 
 /** Options of `TrioToken.runSyncSoon`. */
@@ -86,13 +86,14 @@ export async function entryQueueTask(runner: Runner): Promise<void> {
 function runBounded(runner: Runner): void {
   const batch = runner.entryQueue.splice(0, runner.entryQueue.length);
   for (const entry of batch) {
-    if (entry.key !== undefined) runner.entryIdempotent.delete(entry.key);
+    if (entry.idempotent) runner._takeIdempotent(entry);
     try {
       entry.fn(...entry.args);
     } catch (error) {
-      // As in Trio: the error kills everything, through a failing system task.
+      // As in Trio: the error kills everything, through a failing system task (which
+      // the run reports as a TrioInternalError caused by it).
       const fail = async (): Promise<never> => {
-        throw new TrioInternalError("a function passed to TrioToken.runSyncSoon raised an error", { cause: error });
+        throw error;
       };
       const nursery = runner.systemNursery !== null && !runner.systemNursery._closed ? runner.systemNursery : runner.entryTask!.parentNursery!;
       runner.spawn(fail, [], nursery, "<runSyncSoon error>", true);

@@ -10,6 +10,22 @@ export { checkpoint, checkpointIfCancelled, currentEffectiveDeadline, currentTim
 export { failAfter, failAt, moveOnAfter, moveOnAt, sleep, sleepForever, sleepUntil, type TimeoutOptions } from "./timeouts.js";
 export { runAbortable } from "./abortable.js";
 export {
+  CapacityLimiter,
+  Condition,
+  Event,
+  Lock,
+  Semaphore,
+  StrictFIFOLock,
+  type CapacityLimiterStatistics,
+  type ConditionStatistics,
+  type EventStatistics,
+  type LockStatistics,
+  type SemaphoreOptions,
+  type SemaphoreStatistics,
+} from "./sync/index.js";
+export { openMemoryChannel, MemoryReceiveChannel, MemorySendChannel, type MemoryChannelStatistics } from "./memory-channel.js";
+export * as abc from "./channel-abc.js";
+export {
   BrokenResourceError,
   BusyResourceError,
   Cancelled,

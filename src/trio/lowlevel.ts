@@ -21,3 +21,4 @@ export { formatTaskTree, taskTree, type TaskTreeNode } from "../loop/task-tree.j
 export type { Instrument } from "../loop/instruments.js";
 export type { Clock } from "../loop/clock.js";
 export type { RunStatistics } from "../loop/runner.js";
+export { inTrioRun, inTrioTask } from "../loop/current.js";

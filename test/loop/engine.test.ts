@@ -12,7 +12,7 @@ describe("swallowed Cancelled", () => {
     const seen: string[] = [];
     const spy = vi.spyOn(process, "emitWarning").mockImplementation(((w: string | Error) => {
       seen.push(String(w));
-    }) as typeof process.emitWarning);
+    }));
     try {
       await fn();
     } finally {
@@ -276,6 +276,10 @@ describe("tasks", () => {
 
   it("a Cancelled escaping the main task is reported as such", async () => {
     let stolen: unknown;
+    const warnings: string[] = [];
+    const spy = vi.spyOn(process, "emitWarning").mockImplementation(((w: string | Error) => {
+      warnings.push(String(w));
+    }) as typeof process.emitWarning);
     const error = await trio
       .run(async () => {
         await new trio.CancelScope().run(async (scope) => {
@@ -288,8 +292,11 @@ describe("tasks", () => {
         });
         throw stolen;
       })
-      .catch((e: unknown) => e);
+      .catch((e: unknown) => e)
+      .finally(() => spy.mockRestore());
     expect(String(error)).toMatch(/A trio\.Cancelled escaped the main task/);
     expect((error as Error).cause).toBe(stolen);
+    // Stealing it also meant swallowing it inside its scope: that is reported too.
+    expect(warnings).toEqual([expect.stringMatching(/was caught and not re-thrown/)]);
   });
 });

@@ -5,3 +5,5 @@
  */
 export { MockClock, type MockClockOptions } from "../../loop/mock-clock.js";
 export { waitAllTasksBlocked } from "./wait-all-tasks-blocked.js";
+export { Sequencer } from "./sequencer.js";
+export { assertCheckpoints, assertNoCheckpoints } from "./checkpoints.js";
