@@ -279,7 +279,7 @@ describe("tasks", () => {
     const warnings: string[] = [];
     const spy = vi.spyOn(process, "emitWarning").mockImplementation(((w: string | Error) => {
       warnings.push(String(w));
-    }) as typeof process.emitWarning);
+    }));
     const error = await trio
       .run(async () => {
         await new trio.CancelScope().run(async (scope) => {
