@@ -120,6 +120,59 @@ export async function trioBenchmarks() {
     },
   });
 
+  results["task switch: two tasks ping-ponging through trio.Events"] = await compare({
+    n: 500_000,
+    target: 3,
+    subject: {
+      fn: (n) =>
+        trio.run(async () => {
+          let ping = new trio.Event();
+          let pong = new trio.Event();
+          await trio.openNursery(async (nursery) => {
+            nursery.startSoon(async () => {
+              for (let i = 0; i < n; i += 2) {
+                await ping.wait();
+                ping = new trio.Event();
+                pong.set();
+              }
+            });
+            for (let i = 1; i < n; i += 2) {
+              ping.set();
+              await pong.wait();
+              pong = new trio.Event();
+            }
+            ping.set();
+          });
+        }),
+    },
+    baseline: {
+      name: "raw promise ping-pong between two async functions (inside a Trio task)",
+      fn: (n) => trio.run(() => rawPingPong(n)),
+    },
+  });
+
+  results["task switch: two tasks ping-ponging through a 0-buffer memory channel"] = await compare({
+    n: 500_000,
+    target: 3,
+    subject: {
+      fn: (n) =>
+        trio.run(async () => {
+          const [send, receive] = trio.openMemoryChannel(0);
+          await trio.openNursery(async (nursery) => {
+            nursery.startSoon(async () => {
+              for (let i = 0; i < n; i += 2) await send.send(i);
+              await send.aclose();
+            });
+            for await (const _ of receive) void _;
+          });
+        }),
+    },
+    baseline: {
+      name: "raw promise ping-pong between two async functions (inside a Trio task)",
+      fn: (n) => trio.run(() => rawPingPong(n)),
+    },
+  });
+
   results["startSoon: 100k no-op tasks and nursery exit"] = await (async () => {
     const tasks = 100_000;
     const noop = async () => {};

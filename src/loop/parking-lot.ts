@@ -18,24 +18,37 @@ function checkCount(count: number): number {
 
 /** Shared abort function of every parked task: leave whichever lot it is in now. */
 function leaveLot(_raiseCancel: unknown, task: Task): Abort {
-  (task.customSleepData as ParkingLot)._parked.delete(task);
+  (task.customSleepData as ParkingLot)._remove(task);
   return Abort.SUCCEEDED;
 }
+
+const NO_TASKS: readonly Task[] = Object.freeze([]);
 
 /**
  * A fair (FIFO) wait queue of tasks, the building block of locks, events and channels
  * (`trio.lowlevel.ParkingLot`). `park()` is Trio-flavored; the rest is sync, either
  * flavor.
+ *
+ * The queue is a linked list threaded through the parked tasks themselves (a task waits
+ * in at most one lot): parking, waking and leaving on cancel allocate nothing, and an
+ * empty lot is one small object, which matters for one-shot primitives like Event.
  */
 export class ParkingLot {
-  /** @internal Parked tasks, in arrival order. */
-  readonly _parked = new Map<Task, true>();
-  /** The tasks that broke this lot (see `breakLot`). */
-  readonly brokenBy: Task[] = [];
+  /** @internal Oldest parked task. */
+  _head: Task | null = null;
+  /** @internal Newest parked task. */
+  _tail: Task | null = null;
+  private _size = 0;
+  private _brokenBy: Task[] | null = null;
 
   /** The number of parked tasks. */
   get size(): number {
-    return this._parked.size;
+    return this._size;
+  }
+
+  /** The tasks that broke this lot (see `breakLot`). */
+  get brokenBy(): readonly Task[] {
+    return this._brokenBy ?? NO_TASKS;
   }
 
   /** Parks the caller until `unpark`, `unparkAll` or `breakLot` (then BrokenResourceError). Trio-flavored. */
@@ -45,47 +58,87 @@ export class ParkingLot {
 
   /** @internal `park` for a known task, with a description for the task tree. */
   _park(task: Task, what: string): Promise<void> {
-    if (this.brokenBy.length > 0) {
-      throw new BrokenResourceError(`Attempted to park in parking lot broken by ${this.brokenBy.map(String).join(", ")}`);
+    if (this._brokenBy !== null) {
+      throw new BrokenResourceError(`Attempted to park in parking lot broken by ${this._brokenBy.map(String).join(", ")}`);
     }
-    this._parked.set(task, true);
+    // A task already waiting elsewhere: let _park throw its error before touching the lot.
+    if (task._state !== TaskState.Running) return task.runner._park(task, leaveLot, what) as Promise<void>;
+    // Join first: if the task is already cancelled, _park aborts (leaves the lot) at once.
+    this._append(task);
     task.customSleepData = this;
     return task.runner._park(task, leaveLot, what) as Promise<void>;
   }
 
-  private *popSeveral(count: number): Generator<Task> {
-    let n = Math.min(checkCount(count), this._parked.size);
-    for (const task of this._parked.keys()) {
-      if (n-- <= 0) break;
-      this._parked.delete(task);
-      yield task;
+  private _append(task: Task): void {
+    task._lotPrev = this._tail;
+    task._lotNext = null;
+    if (this._tail === null) this._head = task;
+    else this._tail._lotNext = task;
+    this._tail = task;
+    this._size++;
+  }
+
+  /** @internal Takes `task` out of the queue. */
+  _remove(task: Task): void {
+    const prev = task._lotPrev;
+    const next = task._lotNext;
+    if (prev === null) this._head = next;
+    else prev._lotNext = next;
+    if (next === null) this._tail = prev;
+    else next._lotPrev = prev;
+    task._lotPrev = task._lotNext = null;
+    this._size--;
+  }
+
+  /** Removes and returns up to `count` parked tasks, oldest first. */
+  private popSeveral(count: number): Task[] {
+    let n = Math.min(checkCount(count), this._size);
+    const tasks: Task[] = [];
+    while (n-- > 0) {
+      const task = this._head!;
+      this._remove(task);
+      tasks.push(task);
     }
+    return tasks;
   }
 
   /** Wakes up to `count` parked tasks (default 1), oldest first; returns them. */
   unpark(count = 1): Task[] {
-    const tasks = [...this.popSeveral(count)];
+    const tasks = this.popSeveral(count);
     for (const task of tasks) task.runner._reschedule(task);
     return tasks;
   }
 
   /** Wakes every parked task; returns them. */
   unparkAll(): Task[] {
-    return this.unpark(this._parked.size);
+    return this.unpark(this._size);
+  }
+
+  /** @internal Wakes every parked task, oldest first, without building a list. */
+  _wakeAll(): void {
+    let task = this._head;
+    this._head = this._tail = null;
+    this._size = 0;
+    while (task !== null) {
+      const next = task._lotNext;
+      task._lotPrev = task._lotNext = null;
+      task.runner._reschedule(task);
+      task = next;
+    }
   }
 
   /** Moves up to `count` parked tasks (oldest first) to `newLot`, keeping their order. */
   repark(newLot: ParkingLot, count = 1): void {
     if (!(newLot instanceof ParkingLot)) throw new TypeError("newLot must be a ParkingLot");
-    for (const task of [...this.popSeveral(count)]) {
-      newLot._parked.set(task, true);
+    for (const task of this.popSeveral(count)) {
+      newLot._append(task);
       task.customSleepData = newLot;
     }
   }
 
   /** Moves every parked task to `newLot`. */
   reparkAll(newLot: ParkingLot): void {
-    this.repark(newLot, this._parked.size);
+    this.repark(newLot, this._size);
   }
 
   /**
@@ -94,15 +147,18 @@ export class ParkingLot {
    */
   breakLot(task?: Task): void {
     const breaker = task ?? currentTrioTask("ParkingLot.breakLot()");
-    this.brokenBy.push(breaker);
-    if (this.brokenBy.length > 1) return;
-    const parked = [...this._parked.keys()];
-    this._parked.clear();
-    for (const t of parked) t.runner._rescheduleError(t, new BrokenResourceError(`Parking lot broken by ${String(breaker)}`));
+    if (this._brokenBy !== null) {
+      this._brokenBy.push(breaker);
+      return;
+    }
+    this._brokenBy = [breaker];
+    for (const t of this.popSeveral(this._size)) {
+      t.runner._rescheduleError(t, new BrokenResourceError(`Parking lot broken by ${String(breaker)}`));
+    }
   }
 
   statistics(): ParkingLotStatistics {
-    return { tasksWaiting: this._parked.size };
+    return { tasksWaiting: this._size };
   }
 }
 

@@ -88,6 +88,9 @@ export class Task extends Frame {
   _cancelledAt: CancelStatus | null = null;
   /** @internal System tasks' errors crash the run. */
   readonly _system: boolean;
+  /** @internal Links of the ParkingLot the task is parked in. */
+  _lotPrev: Task | null = null;
+  /** @internal */ _lotNext: Task | null = null;
   /** @internal */ _schedulePoints = 0;
   /** @internal */ _cancelPoints = 0;
 

@@ -29,17 +29,9 @@ export class Event {
   set(): void {
     if (this._flag) return;
     this._flag = true;
-    // Inline unparkAll: this is the wake-up half of every Event ping-pong.
-    const parked = this._lot._parked;
-    if (parked.size === 0) return;
-    for (const task of parked.keys()) task.runner._reschedule(task);
-    parked.clear();
+    this._lot._wakeAll();
   }
 
-  /**
-   * Waits until the flag is set. If it already is, this is still a checkpoint (it yields,
-   * and throws Cancelled if the caller is cancelled). Trio-flavored.
-   */
   wait(): Promise<void> {
     const task = currentTrioTask("trio.Event.wait()");
     if (this._flag) return checkpoint();
