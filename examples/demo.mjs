@@ -1,10 +1,9 @@
-// `npm run demo`: a tour of what works so far. Each concurrent "request" runs in its own
-// copy of the context, so its request id follows it across awaits and timers, and a
-// library that dispatches on currentAsyncLibrary() sees the flavor of its caller.
-import { setTimeout as sleep } from "node:timers/promises";
-import { contextvars, sniffio } from "trio-asyncio";
+// `npm run demo`: a tour of what works so far, printing what happens.
+import { setTimeout as delay } from "node:timers/promises";
+import { contextvars, sniffio, trio } from "trio-asyncio";
 
 const requestId = new contextvars.ContextVar("requestId", { default: "-" });
+const t0 = performance.now();
 
 function log(message) {
   let flavor;
@@ -13,21 +12,64 @@ function log(message) {
   } catch {
     flavor = "no async library";
   }
-  console.log(`[request ${requestId.get()}] [${flavor}] ${message}`);
+  const ms = String(Math.round(performance.now() - t0)).padStart(4);
+  console.log(`${ms} ms [request ${requestId.get()}] [${flavor}] ${message}`);
 }
 
-async function handle(id, delay) {
+// A worker handles requests from a channel; each request runs in its own task, with its
+// own context (the request id follows it), and a timeout.
+async function handle(id, work) {
   requestId.set(id);
-  log("started");
-  await sleep(delay);
-  log(`finished after ${delay} ms`);
-  return id;
+  const result = await trio.moveOnAfter(0.05, async () => {
+    log(`started (needs ${work * 1000} ms)`);
+    await trio.sleep(work);
+    return "ok";
+  });
+  log(result === undefined ? "timed out after 50 ms: cancelled" : "finished");
 }
 
-log("top level");
-const ids = await Promise.all([
-  contextvars.copyContext().run(() => sniffio.withAsyncLibrary("trio", handle, "A", 20)),
-  contextvars.copyContext().run(() => sniffio.withAsyncLibrary("asyncio", handle, "B", 10)),
-  contextvars.copyContext().run(handle, "C", 5),
-]);
-log(`all done: ${ids.join(", ")}; the top level's request id is still ${requestId.get()}`);
+async function worker(receive, done) {
+  await trio.openNursery(async (nursery) => {
+    for await (const [id, work] of receive) nursery.startSoon({ name: `request ${id}` }, handle, id, work);
+  });
+  done.set();
+}
+
+await trio.run(async () => {
+  log("trio.run started");
+  const [send, receive] = trio.openMemoryChannel(0);
+  const done = new trio.Event();
+  await trio.openNursery(async (nursery) => {
+    nursery.startSoon(worker, receive, done);
+    for (const [id, work] of [["A", 0.01], ["B", 0.2], ["C", 0.02]]) await send.send([id, work]);
+    await send.aclose();
+    await done.wait();
+  });
+
+  // An npm API that takes an AbortSignal, cancelled by a Trio scope.
+  const got = await trio.moveOnAfter(0.01, () => trio.runAbortable((signal) => delay(1000, "late", { signal })));
+  log(`abortable timer under a 10 ms timeout: ${got === undefined ? "aborted" : got}`);
+
+  // The first error in a nursery cancels the siblings; errors come out together.
+  try {
+    await trio.openNursery(async (nursery) => {
+      nursery.startSoon(async () => {
+        try {
+          await trio.sleepForever();
+        } finally {
+          log("sibling cancelled by the failure");
+        }
+      });
+      nursery.startSoon(async () => {
+        await trio.sleep(0.005);
+        throw new Error("boom");
+      });
+    });
+  } catch (error) {
+    log(`nursery raised ${error.name} with [${error.exceptions.map(String).join(", ")}]`);
+  }
+});
+log(`back at the top level; the request id is ${requestId.get()}`);
+
+// Flavor detection is per block, for libraries that support several runtimes.
+await sniffio.withAsyncLibrary("curio", async () => log("inside withAsyncLibrary"));

@@ -1,0 +1,41 @@
+// Runs every program in examples/ against the built package (`npm test` builds it first).
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const examples = readdirSync(path.join(root, "examples")).filter((f) => f.endsWith(".mjs"));
+
+function run(file: string): string {
+  return execFileSync(process.execPath, [path.join(root, "examples", file)], { cwd: root, encoding: "utf8", timeout: 20_000 });
+}
+
+describe("examples", () => {
+  it("there are examples", () => {
+    expect(examples).toContain("demo.mjs");
+  });
+
+  it("demo.mjs: requests, timeouts, cancellation, abortable APIs, error groups", () => {
+    const out = run("demo.mjs");
+    expect(out).toMatch(/\[request A\] \[trio\] finished/);
+    expect(out).toMatch(/\[request B\] \[trio\] timed out after 50 ms: cancelled/);
+    expect(out).toMatch(/abortable timer under a 10 ms timeout: aborted/);
+    expect(out).toMatch(/sibling cancelled by the failure/);
+    expect(out).toMatch(/nursery raised ExceptionGroup with \[Error: boom\]/);
+    expect(out).toMatch(/\[request -\] \[no async library\] back at the top level; the request id is -/);
+    expect(out).toMatch(/\[curio\] inside withAsyncLibrary/);
+  });
+
+  it("trio-quickstart.mjs: the README's Trio quick start", () => {
+    expect(run("trio-quickstart.mjs").split("\n").filter(Boolean)).toEqual([
+      "a done",
+      "b done",
+      "undefined",
+      "got 0",
+      "got 1",
+      "got 2",
+      "fetched",
+    ]);
+  });
+});
