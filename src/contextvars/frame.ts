@@ -3,7 +3,7 @@
  *
  * A frame is what "where am I running" means: the contextvars Context, the flavor the
  * runtime declared for this code, and opaque slots the upper layers fill (the engine's
- * current task, the current asyncio task). Upper layers never create
+ * current task, the current asyncio task or callback). Upper layers never create
  * a storage of their own: they build a Frame and call `runInFrame` at task start,
  * callback dispatch and scope entry, and read `currentFrame()` everywhere else. Frames
  * are never mutated, so a frame captured by an async continuation stays valid.
@@ -20,6 +20,11 @@ import type { Context } from "./context.js";
 export class Frame {
   /** The slot of the engine (src/loop): the engine task running this code. */
   task: unknown;
+  /**
+   * The slot of the asyncio layer: the asyncio Task or callback Handle whose code runs
+   * here (a Handle, like an engine Task, may be its own frame and set this to itself).
+   */
+  aio: unknown;
 
   constructor(
     /** The contextvars Context that `ContextVar.get/set` use here. */
@@ -27,15 +32,15 @@ export class Frame {
     /** The async library the runtime declared for this code ("trio", "asyncio", ...). */
     readonly flavor: string | undefined,
     task: unknown,
-    /** Slot of the asyncio layer: the asyncio Task running this code. */
-    readonly aioTask: unknown,
+    aio: unknown,
   ) {
     this.task = task;
+    this.aio = aio;
   }
 
   /** The same frame with another Context (for `Context.run`). */
   withContext(context: Context): Frame {
-    return new Frame(context, this.flavor, this.task, this.aioTask);
+    return new Frame(context, this.flavor, this.task, this.aio);
   }
 }
 

@@ -7,6 +7,7 @@ import { currentTrioTask } from "./current.js";
 import { TrioInternalError } from "./errors.js";
 import { cancelShieldedCheckpoint } from "./traps.js";
 import { Abort, type Task } from "./task.js";
+import { describeError } from "../errors/describe.js";
 
 /** Options for spawning a task: `nursery.startSoon({ name }, fn, ...args)`. */
 export interface SpawnOptions {
@@ -288,9 +289,6 @@ function waitForChildren(): Abort {
   return Abort.FAILED;
 }
 
-function describeError(error: unknown): string {
-  return error instanceof Error ? `${error.name}(${JSON.stringify(error.message)})` : String(error);
-}
 
 /**
  * Opens a nursery, runs `body(nursery)` in it, then waits for every child task to

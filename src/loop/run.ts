@@ -51,8 +51,21 @@ export function run(...rest: unknown[]): Promise<unknown> {
       "Attempted to call run() from inside a run(): use a nursery (nursery.startSoon / nursery.start) to run more tasks",
     );
   }
+  return startRun(options, fn, args).result;
+}
+
+/**
+ * @internal Starts a run without the nested-run check: for runs that are independent by
+ * design (a sync asyncio loop's private run). `keepAlive: false` lets Node exit while the
+ * run idles.
+ */
+export function startRun(
+  options: RunOptions & { keepAlive?: boolean },
+  fn: (...args: unknown[]) => unknown,
+  args: unknown[],
+): { runner: Runner; result: Promise<unknown> } {
   const runner = new Runner(options);
-  return new Promise((resolve, reject) => {
+  const result = new Promise((resolve, reject) => {
     runner.start(
       (r) => init(r, fn, args),
       (ok, value) => {
@@ -61,6 +74,7 @@ export function run(...rest: unknown[]): Promise<unknown> {
       },
     );
   });
+  return { runner, result };
 }
 
 function escapedCancelled(error: unknown): unknown {

@@ -29,6 +29,7 @@ import type { Nursery } from "./nursery.js";
 import { Abort, Task, TaskState, type AbortFn } from "./task.js";
 import { reportSwallowedCancel } from "./warnings.js";
 import { breakLotsOf } from "./parking-lot.js";
+import { describeValue } from "../errors/describe.js";
 
 /** How long tasks may keep the engine busy before the host gets a turn (real milliseconds). */
 const HOST_BUDGET_MS = 2;
@@ -109,7 +110,15 @@ export class Runner {
    */
   readonly frame: Frame;
 
-  constructor(options: { clock?: Clock; instruments?: readonly Instrument[]; strictExceptionGroups?: boolean }) {
+  /**
+   * Whether the run keeps the Node process alive (true for `trio.run`, as Trio does).
+   * A sync asyncio loop's private run does not: its loop holds the process only while it
+   * runs, so its host timers are unref'd.
+   */
+  private readonly keepProcessAlive: boolean;
+
+  constructor(options: { clock?: Clock; instruments?: readonly Instrument[]; strictExceptionGroups?: boolean; keepAlive?: boolean }) {
+    this.keepProcessAlive = options.keepAlive ?? true;
     this.clock = options.clock ?? new SystemClock();
     this.strictExceptionGroups = options.strictExceptionGroups ?? true;
     this.systemContext = copyContext();
@@ -126,7 +135,7 @@ export class Runner {
   start(init: (runner: Runner) => Promise<void>, settle: (ok: boolean, value: unknown) => void): void {
     this.settle = settle;
     // A run keeps the process alive, as Trio and asyncio do by blocking in their I/O wait.
-    this.keepAlive = setInterval(() => {}, MAX_TIMER_MS);
+    if (this.keepProcessAlive) this.keepAlive = setInterval(() => {}, MAX_TIMER_MS);
     this.clock.startClock();
     if (isAutojumpClock(this.clock)) this.clock._attach(this);
     // Spawned from the run's own frame, so that instruments see it inside the run.
@@ -527,6 +536,7 @@ export class Runner {
     if (this.hostTimer !== null) clearTimeout(this.hostTimer);
     this.hostTimerAt = next;
     this.hostTimer = setTimeout(this.onHostTimer, Math.max(0, seconds * 1000));
+    if (!this.keepProcessAlive) this.hostTimer.unref();
   }
 
   private readonly onHostTimer = (): void => {
@@ -595,7 +605,12 @@ export class Runner {
     this.idleHandle =
       cushion <= 0
         ? { kind: "immediate", handle: setImmediate(onIdle) }
-        : { kind: "timeout", handle: setTimeout(onIdle, Math.min(cushion * 1000, MAX_TIMER_MS)) };
+        : { kind: "timeout", handle: this.refOrNot(setTimeout(onIdle, Math.min(cushion * 1000, MAX_TIMER_MS))) };
+  }
+
+  private refOrNot(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+    if (!this.keepProcessAlive) timer.unref();
+    return timer;
   }
 
   private clearIdleHandle(): void {
@@ -695,25 +710,6 @@ function parkError(task: Task, what: string): Error {
     );
   }
   return new RuntimeError(`${String(task)} cannot wait in ${what}: it has already exited`);
-}
-
-function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  switch (typeof value) {
-    case "object":
-      return `an object (${Object.prototype.toString.call(value)})`;
-    case "function":
-      return "a function";
-    case "string":
-      return `the string ${JSON.stringify(value)}`;
-    case "number":
-    case "boolean":
-    case "bigint":
-    case "undefined":
-      return `${typeof value} ${String(value)}`;
-    default:
-      return typeof value;
-  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -1,0 +1,379 @@
+/**
+ * The asyncio event loop on the engine. The loop is one Trio task: it drains its ready
+ * queue in batches (a callback scheduled from a callback runs in the next batch, after
+ * the current batch's entries, as in asyncio), yields between batches so that the task
+ * continuations those callbacks released run first, and parks when there is nothing to
+ * do. Its timers are deadlines of the engine's heap, so the run's clock (MockClock
+ * included) drives them.
+ */
+import { Context, copyContext } from "../contextvars/context.js";
+import { RuntimeError, ValueError } from "../errors/builtins.js";
+import { currentTrioTask } from "../loop/current.js";
+import { WouldBlock } from "../loop/errors.js";
+import type { Runner } from "../loop/runner.js";
+import type { Task as TrioTask } from "../loop/task.js";
+import { Future } from "./futures.js";
+import { Handle, TimerHandle } from "./handles.js";
+import { logger } from "./log.js";
+import { Task, type TaskOptions } from "./tasks.js";
+
+/** What the exception handler receives (asyncio's context dict). */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: Future<unknown>;
+  task?: Task<unknown>;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** A custom exception handler: `(loop, context) => void`. */
+export type ExceptionHandler = (loop: BaseTrioEventLoop, context: ExceptionContext) => void;
+
+/** A custom task factory: `(loop, fn, options) => Task`. */
+export type TaskFactory = (loop: BaseTrioEventLoop, fn: () => unknown, options: TaskOptions) => Task<unknown>;
+
+/** Something the loop runs: a callback Handle or a Task's first step. */
+export interface ReadyEntry {
+  readonly _cancelled: boolean;
+  _run(): void;
+  toString(): string;
+}
+
+/** Splits `(cb, ...args, { context })`: a last argument that is exactly `{ context: Context }` is the options. */
+function splitContext(args: unknown[]): [unknown[], Context | undefined] {
+  const last = args[args.length - 1];
+  if (typeof last === "object" && last !== null && Object.getPrototypeOf(last) === Object.prototype) {
+    const keys = Object.keys(last);
+    const context = (last as { context?: unknown }).context;
+    if (keys.length === 1 && keys[0] === "context" && (context instanceof Context || context === undefined)) {
+      return [args.slice(0, -1), context];
+    }
+  }
+  return [args, undefined];
+}
+
+function checkCallback(callback: unknown, method: string): void {
+  if (typeof callback !== "function") {
+    throw new TypeError(`a callable object was expected by ${method}(), got ${callback === null ? "null" : typeof callback}`);
+  }
+}
+
+/**
+ * The asyncio event loop of trio-asyncio (`trio_asyncio.BaseTrioEventLoop`); every loop
+ * is one, running on the Trio engine. Its scheduling methods are sync, either flavor.
+ */
+export abstract class BaseTrioEventLoop {
+  /** @internal The engine run the loop lives in. */
+  _runner: Runner | null = null;
+  /** @internal The Trio task running the loop. */
+  _task: TrioTask | null = null;
+  /** @internal */ _ready: ReadyEntry[] = [];
+  private _spare: ReadyEntry[] = [];
+  /** @internal */ _running = false;
+  /** @internal */ _stopping = false;
+  /** @internal */ _closed = false;
+  private _idle = false;
+  private readonly _timers = new Set<TimerHandle>();
+  private readonly _tasks = new Set<Task<unknown>>();
+  private _debug = false;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _taskFactory: TaskFactory | null = null;
+  private readonly _queueLen: number;
+  /** In debug mode, callbacks slower than this many seconds are logged. */
+  slowCallbackDuration = 0.1;
+
+  constructor(options: { queueLen?: number } = {}) {
+    const queueLen = options.queueLen ?? Infinity;
+    if (typeof queueLen !== "number" || Number.isNaN(queueLen) || queueLen < 1) {
+      throw new ValueError("queueLen must be a positive number (or Infinity, the default)");
+    }
+    this._queueLen = queueLen;
+  }
+
+  /** @internal The engine run timers and `time()` use (started on demand by sync loops). */
+  protected abstract _ensureRunner(): Runner;
+
+  // ------------------------------------------------------------ scheduling
+
+  /**
+   * Schedules `callback(...args)` to run at the loop's next iteration, in a copy of the
+   * caller's Context (or `callSoon(cb, ...args, { context })`). Callbacks run in FIFO
+   * order. Returns a Handle that can cancel it.
+   */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): Handle {
+    checkCallback(callback, "callSoon");
+    this._checkClosed();
+    const [rest, context] = splitContext(args);
+    const handle = new Handle(callback, rest, this, context ?? copyContext());
+    handle.task = this._task ?? undefined;
+    this._enqueue(handle);
+    return handle;
+  }
+
+  /** `callSoon` for other threads; JavaScript has one thread per loop, so it is `callSoon`. */
+  callSoonThreadsafe<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): Handle {
+    return this.callSoon(callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` to run `delay` seconds from now (loop clock). Returns a TimerHandle. */
+  callLater<A extends unknown[]>(delay: number, callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): TimerHandle {
+    if (typeof delay !== "number") throw new TypeError("delay must be a number of seconds");
+    if (Number.isNaN(delay)) throw new ValueError("delay must not be NaN");
+    checkCallback(callback, "callLater");
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /** Schedules `callback(...args)` to run at `when` on the loop clock (`loop.time()`). Returns a TimerHandle. */
+  callAt<A extends unknown[]>(when: number, callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): TimerHandle {
+    if (typeof when !== "number") throw new TypeError("when must be a number (a loop.time() value)");
+    if (Number.isNaN(when)) throw new ValueError("when must not be NaN");
+    checkCallback(callback, "callAt");
+    this._checkClosed();
+    const runner = this._ensureRunner();
+    const [rest, context] = splitContext(args);
+    const timer = new TimerHandle(when, callback, rest, this, context ?? copyContext());
+    timer.task = this._task ?? undefined;
+    this._timers.add(timer);
+    runner._addDeadline(timer);
+    return timer;
+  }
+
+  /** The loop's clock: the Trio run's clock, in seconds. */
+  time(): number {
+    return this._ensureRunner().clock.currentTime();
+  }
+
+  /** A new Future attached to this loop. */
+  createFuture<T = unknown>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Starts `fn()` as a Task on this loop (through the task factory, if one is set).
+   * Pass a function, not a started call: `createTask(() => work())`.
+   */
+  createTask<T>(fn: () => PromiseLike<T> | T, options: TaskOptions = {}): Task<T> {
+    this._checkClosed();
+    if (this._taskFactory !== null) return this._taskFactory(this, fn, options) as Task<T>;
+    return new Task(fn, { ...options, loop: this });
+  }
+
+  /** Sets (or with null, removes) the factory `createTask` uses. */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") throw new TypeError("task factory must be a callable or null");
+    this._taskFactory = factory;
+  }
+
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  // ------------------------------------------------------------ errors and debugging
+
+  /** Sets (or with null, removes) the handler of errors the loop cannot raise. */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") throw new TypeError(`A callable object or None is expected, got ${typeof handler}`);
+    this._exceptionHandler = handler;
+  }
+
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /** Reports through the exception handler (or the default one): errors in callbacks, unretrieved exceptions. */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch (error) {
+        logger.error("Exception in default exception handler", error);
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (error) {
+      try {
+        this.defaultExceptionHandler({ message: "Unhandled error in exception handler", exception: error, context });
+      } catch (inner) {
+        logger.error("Exception in default exception handler while handling an unexpected error in custom exception handler", inner);
+      }
+    }
+  }
+
+  /** The default handler: logs the message and the exception through `asyncio.logger`. */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    const lines = [context.message || "Unhandled exception in event loop"];
+    for (const [key, value] of Object.entries(context)) {
+      if (key === "message" || key === "exception") continue;
+      lines.push(`${key}: ${String(value)}`);
+    }
+    logger.error(lines.join("\n"), context.exception);
+  }
+
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /** Debug mode: callbacks slower than `slowCallbackDuration` are logged. */
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  // ------------------------------------------------------------ state
+
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /** Closes the loop: drops pending callbacks and timers. Throws if the loop is running. */
+  close(): void {
+    if (this._running) throw new RuntimeError("Cannot close a running event loop");
+    if (this._closed) return;
+    this._closed = true;
+    this._ready = [];
+    for (const timer of [...this._timers]) timer.cancel();
+    this._timers.clear();
+  }
+
+  /** Finalizes asyncio async generators (none need it in JavaScript: no-op). asyncio-flavored. */
+  shutdownAsyncgens(): Future<void> {
+    const f = this.createFuture<void>();
+    f.setResult(undefined);
+    return f;
+  }
+
+  /** Shuts down the default executor (none is created in this release: no-op). asyncio-flavored. */
+  shutdownDefaultExecutor(): Future<void> {
+    const f = this.createFuture<void>();
+    f.setResult(undefined);
+    return f;
+  }
+
+  /** Runs until `fnOrFuture` completes; sync loops only (see SyncTrioEventLoop). */
+  abstract runUntilComplete<T>(fnOrFuture: (() => PromiseLike<T> | T) | PromiseLike<T>): unknown;
+  /** Runs until `stop()`; sync loops only. */
+  abstract runForever(): unknown;
+  /** Stops the loop after the current iteration. */
+  abstract stop(): unknown;
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  // ------------------------------------------------------------ internals
+
+  /** @internal Adds an entry to the ready queue and wakes the loop. */
+  _enqueue(entry: ReadyEntry): void {
+    if (this._ready.length >= this._queueLen) {
+      throw new WouldBlock(`the event loop's queue is full (queueLen ${this._queueLen})`);
+    }
+    this._ready.push(entry);
+    if (this._idle) {
+      this._idle = false;
+      this._runner!._reschedule(this._task!);
+    }
+  }
+
+  /** @internal Wakes the loop if it is parked (stop(), a closed loop...). */
+  _wake(): void {
+    if (this._idle) {
+      this._idle = false;
+      this._runner!._reschedule(this._task!);
+    }
+  }
+
+  /** @internal A timer's deadline passed. */
+  _timerDue(timer: TimerHandle): void {
+    this._timers.delete(timer);
+    if (!timer._cancelled && !this._closed) this._enqueue(timer);
+  }
+
+  /** @internal A timer was cancelled: it leaves the engine's heap at once. */
+  _timerHandleCancelled(timer: TimerHandle): void {
+    this._timers.delete(timer);
+    this._runner?._removeDeadline(timer);
+  }
+
+  /** @internal */
+  _registerTask(task: Task<unknown>): void {
+    this._tasks.add(task);
+  }
+
+  /** @internal */
+  _unregisterTask(task: Task<unknown>): void {
+    this._tasks.delete(task);
+  }
+
+  /** @internal */
+  _allTasks(): Set<Task<unknown>> {
+    return new Set(this._tasks);
+  }
+
+  /** The number of scheduled timers (for tests of timer hygiene). */
+  get _timerCount(): number {
+    return this._timers.size;
+  }
+
+  private _runBatch(): void {
+    const batch = this._ready;
+    this._ready = this._spare;
+    const debug = this._debug;
+    for (let i = 0; i < batch.length; i++) {
+      const entry = batch[i];
+      if (entry._cancelled) continue;
+      if (entry instanceof Handle && entry.task === undefined) entry.task = this._task ?? undefined;
+      if (!debug) {
+        entry._run();
+        continue;
+      }
+      const t0 = performance.now();
+      entry._run();
+      const seconds = (performance.now() - t0) / 1000;
+      if (seconds >= this.slowCallbackDuration) logger.warning(`Executing ${String(entry)} took ${seconds.toFixed(3)} seconds`);
+    }
+    batch.length = 0;
+    this._spare = batch;
+  }
+
+  /**
+   * @internal Runs the loop in the calling Trio task until `stop()`: one batch per
+   * iteration; parks while there is nothing to do. Trio-flavored.
+   */
+  async _runUntilStopped(): Promise<void> {
+    const task = currentTrioTask("asyncio event loop");
+    const runner = task.runner;
+    this._task = task;
+    this._runner = runner;
+    this._running = true;
+    try {
+      for (;;) {
+        if (this._ready.length > 0) {
+          this._runBatch();
+        } else if (!this._stopping && !this._closed) {
+          this._idle = true;
+          await runner._park(task, null, "asyncio event loop (waiting for callbacks)");
+          continue;
+        }
+        if (this._stopping || this._closed) break;
+        // Let the task continuations released by this batch run before the next one.
+        await runner._schedulePoint(task, "asyncio event loop (between batches)");
+      }
+    } finally {
+      this._idle = false;
+      this._running = false;
+      this._stopping = false;
+    }
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} running=${this._closed ? "closed" : this._running ? "yes" : "no"}>`;
+  }
+}

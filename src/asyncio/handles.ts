@@ -1,0 +1,107 @@
+import type { Context } from "../contextvars/context.js";
+import { Frame, runInFrame } from "../contextvars/frame.js";
+import type { DeadlineEntry } from "../loop/deadline-heap.js";
+import type { BaseTrioEventLoop } from "./base-loop.js";
+import { describeValue } from "../errors/describe.js";
+
+type Callback = (...args: never[]) => unknown;
+
+function describeCallback(callback: Callback | null, args: readonly unknown[] | null): string {
+  if (callback === null) return "";
+  const name = callback.name || "<anonymous>";
+  const shown = (args ?? []).map((a) => describeValue(a));
+  return `${name}(${shown.join(", ")})`;
+}
+
+/**
+ * A callback scheduled with `loop.callSoon` (`asyncio.Handle`): `cancel()` it to keep it
+ * from running. The callback runs in the Context captured when it was scheduled, with
+ * `currentAsyncLibrary() === "asyncio"`; a Handle is itself the async context frame of
+ * its callback. Sync, either flavor.
+ */
+export class Handle extends Frame {
+  /** @internal */ _callback: Callback | null;
+  /** @internal */ _args: unknown[] | null;
+  /** @internal */ _cancelled = false;
+  /** @internal */ readonly _loop: BaseTrioEventLoop;
+
+  /** @internal */
+  constructor(callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context: Context) {
+    super(context, "asyncio", undefined, undefined);
+    this.aio = this;
+    this._callback = callback;
+    this._args = args;
+    this._loop = loop;
+  }
+
+  /** Keeps the callback from running (no effect once it ran). */
+  cancel(): void {
+    if (this._cancelled) return;
+    this._cancelled = true;
+    this._callback = null;
+    this._args = null;
+  }
+
+  /** Whether `cancel()` was called. */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** The contextvars Context the callback runs in. */
+  getContext(): Context {
+    return this.context;
+  }
+
+  /** @internal Runs the callback in its frame; errors go to the loop's exception handler. */
+  _run(): void {
+    try {
+      runInFrame(this, this._callback as (...args: unknown[]) => unknown, ...this._args!);
+    } catch (error) {
+      this._loop.callExceptionHandler({ message: `Exception in callback ${describeCallback(this._callback, this._args)}`, exception: error, handle: this });
+    }
+  }
+
+  override toString(): string {
+    const state = this._cancelled ? " cancelled" : "";
+    return `<${this.constructor.name}${state} ${describeCallback(this._callback, this._args)}>`;
+  }
+}
+
+/**
+ * A callback scheduled for a time (`loop.callLater` / `loop.callAt`,
+ * `asyncio.TimerHandle`). Its deadline lives on the engine's deadline heap, so the
+ * run's clock (a `MockClock` too) drives it; a cancelled timer leaves the heap at once.
+ * Sync, either flavor.
+ */
+export class TimerHandle extends Handle implements DeadlineEntry {
+  /** @internal */ readonly _when: number;
+  /** @internal */ deadlineKey: number;
+  /** @internal */ deadlineSeq = 0;
+  /** @internal */ heapIndex = -1;
+
+  /** @internal */
+  constructor(when: number, callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context: Context) {
+    super(callback, args, loop, context);
+    this._when = when;
+    this.deadlineKey = when;
+  }
+
+  /** The time (loop clock) this callback is scheduled for. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled) this._loop._timerHandleCancelled(this);
+    super.cancel();
+  }
+
+  /** @internal The deadline passed: the engine hands the timer to its loop. */
+  expire(): void {
+    this._loop._timerDue(this);
+  }
+
+  override toString(): string {
+    return super.toString().replace(/^<TimerHandle/, `<TimerHandle when=${this._when.toFixed(3)}`);
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * asyncio-flavored code with asyncio's semantics: event loops (running on the Trio
+ * engine), Futures, Tasks, and asyncio's library.
+ * @packageDocumentation
+ */
+export {
+  BaseTrioEventLoop,
+  type ExceptionContext,
+  type ExceptionHandler,
+  type TaskFactory,
+} from "./base-loop.js";
+export { SyncTrioEventLoop, type SyncLoopOptions } from "./sync-loop.js";
+export { Handle, TimerHandle } from "./handles.js";
+export { Future, isFuture, type DoneCallbackOptions, type FutureOptions } from "./futures.js";
+export { Task, allTasks, createTask, currentTask, ensureFuture, type TaskOptions } from "./tasks.js";
+export { sleep } from "./sleep.js";
+export {
+  getEventLoop,
+  getEventLoopPolicy,
+  getRunningLoop,
+  newEventLoop,
+  setEventLoop,
+  setEventLoopPolicy,
+  TrioEventLoopPolicy,
+  type EventLoopPolicy,
+} from "./policy.js";
+export { run, Runner, type RunnerOptions } from "./runners.js";
+export { logger } from "./log.js";
+export {
+  BrokenBarrierError,
+  CancelledError,
+  IncompleteReadError,
+  InvalidStateError,
+  LimitOverrunError,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+  SendfileNotAvailableError,
+  TimeoutError,
+} from "./errors.js";
