@@ -64,7 +64,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
   _cancelledExc: unknown = undefined;
   /** @internal Whether an exception is set that nobody has retrieved yet. */
   _logTraceback = false;
-  private _callbacks: [DoneCallback<T>, Context][] | null = null;
+  // Stored without the type parameter, so that Future<T> stays covariant in T.
+  private _callbacks: [DoneCallback<never>, Context][] | null = null;
   private _promise: Promise<T> | null = null;
   private _settle: [(value: unknown) => void, (error: unknown) => void] | null = null;
   private _awaitingTasks: AwaitingTask[] | null = null;
@@ -159,7 +160,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   removeDoneCallback(callback: DoneCallback<T>): number {
     const callbacks = this._callbacks;
     if (callbacks === null) return 0;
-    const kept = callbacks.filter(([cb]) => cb !== callback);
+    const kept = callbacks.filter(([cb]) => cb !== (callback as DoneCallback<never>));
     const removed = callbacks.length - kept.length;
     this._callbacks = kept;
     return removed;
@@ -184,11 +185,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
       }
       if (this._state === PENDING) {
         (this._awaitingTasks ??= []).push(task);
-        task._waiters.add(this as Future<unknown>);
+        task._waiters.add(this);
         if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
       }
     }
     if (typeof onRejected === "function") this._retrieved();
+    if (slot?._isTask === true) return this._native().then(...taskResumption(slot as AwaitingTask, onFulfilled, onRejected));
     return this._native().then(onFulfilled, onRejected);
   }
 
@@ -228,12 +230,12 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const callbacks = this._callbacks;
     if (callbacks !== null) {
       this._callbacks = null;
-      for (const [callback, context] of callbacks) this._loop.callSoon(callback, this, { context });
+      for (const [callback, context] of callbacks) this._loop.callSoon(callback as (f: Future<T>) => unknown, this, { context });
     }
     const tasks = this._awaitingTasks;
     if (tasks !== null) {
       this._awaitingTasks = null;
-      for (const task of tasks) task._waiters.delete(this as Future<unknown>);
+      for (const task of tasks) task._waiters.delete(this);
     }
     if (this._settle !== null) this._settleNative();
   }
@@ -268,6 +270,35 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+
+/**
+ * How a Task resumes from an awaited Future. If the task was cancelled after the Future
+ * completed but before the task resumed (so no awaited Future was left to cancel), the
+ * await throws CancelledError instead of giving the result, as in asyncio.
+ */
+function taskResumption<T, R1, R2>(
+  task: AwaitingTask,
+  onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
+  onRejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
+): [(value: T) => R1 | PromiseLike<R1>, (reason: unknown) => R2 | PromiseLike<R2>] {
+  const cancelled = (): R2 | PromiseLike<R2> => {
+    task._mustCancel = false;
+    const error = new CancelledError(task._cancelMessage ?? "");
+    if (typeof onRejected === "function") return onRejected(error);
+    throw error;
+  };
+  return [
+    (value) => {
+      if (task._mustCancel) return cancelled() as R1 | PromiseLike<R1>;
+      return typeof onFulfilled === "function" ? onFulfilled(value) : (value as unknown as R1);
+    },
+    (reason) => {
+      if (task._mustCancel && !(reason instanceof CancelledError)) return cancelled();
+      if (typeof onRejected === "function") return onRejected(reason);
+      throw reason;
+    },
+  ];
+}
 
 /** Whether `value` is an asyncio Future (or Task). Sync, either flavor. */
 export function isFuture(value: unknown): value is Future<unknown> {

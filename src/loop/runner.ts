@@ -504,6 +504,9 @@ export class Runner {
   _addDeadline(entry: DeadlineEntry): void {
     this.deadlines.add(entry);
     if (entry.deadlineKey < this.hostTimerAt) this.armHostTimer();
+    // Added while every task is parked (asyncio task code runs between loop batches as
+    // microtasks): re-plan the idle wake-up, which may now be an autojump.
+    if (this.running === 0 && this.idleHandle === null) this.becameIdle();
   }
 
   _removeDeadline(entry: DeadlineEntry): void {
