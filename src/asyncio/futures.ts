@@ -133,7 +133,6 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** Sets an exception; throws `InvalidStateError` if already done. */
   setException(exception: unknown): void {
     if (this._state !== PENDING) throw new InvalidStateError(`${this._stateName()}: ${String(this)}`);
-    if (exception instanceof CancelledError) throw new TypeError("CancelledError cannot be set as an exception: cancel() the Future instead");
     if (exception === undefined) throw new TypeError("setException() needs an exception");
     this._exception = exception;
     this._state = FINISHED;
@@ -293,7 +292,10 @@ function taskResumption<T, R1, R2>(
       return typeof onFulfilled === "function" ? onFulfilled(value) : (value as unknown as R1);
     },
     (reason) => {
-      if (task._mustCancel && !(reason instanceof CancelledError)) return cancelled();
+      if (task._mustCancel) {
+        if (!(reason instanceof CancelledError)) return cancelled();
+        task._mustCancel = false; // the CancelledError on its way is the requested one
+      }
       if (typeof onRejected === "function") return onRejected(reason);
       throw reason;
     },

@@ -111,7 +111,11 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
 
   /** Withdraws one cancellation request; returns the number left. */
   uncancel(): number {
-    if (this._numCancelsRequested > 0) this._numCancelsRequested--;
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      // Python 3.13: withdrawing the last request also drops a cancel not yet delivered.
+      if (this._numCancelsRequested === 0) this._mustCancel = false;
+    }
     return this._numCancelsRequested;
   }
 
