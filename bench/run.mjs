@@ -2,8 +2,9 @@
 // object: { node, date, results: { name: { ns_per_op, baseline, baseline_ns_per_op, ratio } } }.
 import { contextvarsBenchmarks } from "./contextvars.mjs";
 import { trioBenchmarks } from "./trio.mjs";
+import { asyncioBenchmarks } from "./asyncio.mjs";
 
-const suites = [contextvarsBenchmarks, trioBenchmarks];
+const suites = [contextvarsBenchmarks, trioBenchmarks, asyncioBenchmarks];
 const only = process.argv[2];
 
 const results = {};

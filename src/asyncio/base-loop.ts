@@ -12,7 +12,7 @@ import { currentTrioTask } from "../loop/current.js";
 import { WouldBlock } from "../loop/errors.js";
 import type { Runner } from "../loop/runner.js";
 import type { Task as TrioTask } from "../loop/task.js";
-import { Future } from "./futures.js";
+import { Future, type AwaitingTask } from "./futures.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { logger } from "./log.js";
 import { Task, type TaskOptions } from "./tasks.js";
@@ -55,8 +55,26 @@ function splitContext(args: unknown[]): [unknown[], Context | undefined] {
 
 function checkCallback(callback: unknown, method: string): void {
   if (typeof callback !== "function") {
-    throw new TypeError(`a callable object was expected by ${method}(), got ${callback === null ? "null" : typeof callback}`);
+    throw new TypeError(
+      isThenable(callback)
+        ? `coroutines cannot be used with ${method}(): got a Promise (a started call); use createTask(() => work()) to run async code`
+        : `a callable object was expected by ${method}(), got ${callback === null ? "null" : typeof callback}`,
+    );
   }
+  if (isAsyncFunction(callback)) {
+    const name = (callback as { name?: string }).name;
+    throw new TypeError(`coroutines cannot be used with ${method}(): ${name || "an async function"} is async; use createTask(() => work()) to run it`);
+  }
+}
+
+function isThenable(value: unknown): boolean {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
+}
+
+/** Whether `fn` was declared `async` (asyncio refuses coroutine functions as callbacks). */
+function isAsyncFunction(fn: object): boolean {
+  const tag = (fn as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  return tag === "AsyncFunction" || tag === "AsyncGeneratorFunction";
 }
 
 /**
@@ -74,6 +92,10 @@ export abstract class BaseTrioEventLoop {
   /** @internal */ _stopping = false;
   /** @internal */ _closed = false;
   private _idle = false;
+  /** The task whose step is running (the loop waits for it to suspend). */
+  private _stepTask: Task<unknown> | AwaitingTask | null = null;
+  private _stepResolve: (() => void) | null = null;
+  private _fallbackArmed = false;
   private readonly _timers = new Set<TimerHandle>();
   private readonly _tasks = new Set<Task<unknown>>();
   private _debug = false;
@@ -322,30 +344,62 @@ export abstract class BaseTrioEventLoop {
     return this._timers.size;
   }
 
-  private _runBatch(): void {
-    const batch = this._ready;
-    this._ready = this._spare;
-    const debug = this._debug;
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i];
-      if (entry._cancelled) continue;
-      if (entry instanceof Handle && entry.task === undefined) entry.task = this._task ?? undefined;
-      if (!debug) {
-        entry._run();
-        continue;
-      }
-      const t0 = performance.now();
-      entry._run();
-      const seconds = (performance.now() - t0) / 1000;
-      if (seconds >= this.slowCallbackDuration) logger.warning(`Executing ${String(entry)} took ${seconds.toFixed(3)} seconds`);
+  // ------------------------------------------------------------ task steps
+
+  /**
+   * @internal A task's step starts (its first call, or its resumption from an await):
+   * the loop runs nothing else until the step suspends again, as in asyncio, where a
+   * step runs between two suspensions without interruption.
+   */
+  _beginStep(task: Task<unknown> | AwaitingTask): void {
+    this._stepTask = task;
+  }
+
+  /** @internal The task suspended (awaits a pending Future, yields) or finished. */
+  _stepSuspended(task: Task<unknown> | AwaitingTask): void {
+    if (this._stepTask !== task) return;
+    this._stepTask = null;
+    const resolve = this._stepResolve;
+    if (resolve !== null) {
+      this._stepResolve = null;
+      resolve();
     }
-    batch.length = 0;
-    this._spare = batch;
+  }
+
+  /**
+   * Waits for the running step to suspend. A step awaiting something other than an
+   * asyncio Future (a plain Promise doing I/O) does not hold the loop: once the
+   * microtask queue is empty, the step counts as suspended.
+   */
+  private _stepDone(): Promise<void> {
+    if (!this._fallbackArmed) {
+      this._fallbackArmed = true;
+      setImmediate(this._stepFallback);
+    }
+    return new Promise((resolve) => {
+      this._stepResolve = resolve;
+    });
+  }
+
+  private readonly _stepFallback = (): void => {
+    this._fallbackArmed = false;
+    if (this._stepTask !== null) this._stepSuspended(this._stepTask);
+  };
+
+  /** Runs one entry; in debug mode, reports a slow one (a task step counts whole). */
+  private async _runEntry(entry: ReadyEntry): Promise<void> {
+    const t0 = performance.now();
+    entry._run();
+    if (this._stepTask !== null) await this._stepDone();
+    const seconds = (performance.now() - t0) / 1000;
+    if (seconds >= this.slowCallbackDuration) logger.warning(`Executing ${String(entry)} took ${seconds.toFixed(3)} seconds`);
   }
 
   /**
    * @internal Runs the loop in the calling Trio task until `stop()`: one batch per
-   * iteration; parks while there is nothing to do. Trio-flavored.
+   * iteration (the entries ready when it starts, in FIFO order; a task step runs to its
+   * next suspension before the next entry); parks while there is nothing to do.
+   * Trio-flavored.
    */
   async _runUntilStopped(): Promise<void> {
     const task = currentTrioTask("asyncio event loop");
@@ -356,14 +410,32 @@ export abstract class BaseTrioEventLoop {
     try {
       for (;;) {
         if (this._ready.length > 0) {
-          this._runBatch();
+          const batch = this._ready;
+          this._ready = this._spare;
+          try {
+            for (let i = 0; i < batch.length; i++) {
+              const entry = batch[i];
+              if (entry._cancelled) continue;
+              if (entry instanceof Handle && entry.task === undefined) entry.task = this._task ?? undefined;
+              if (this._debug) {
+                await this._runEntry(entry);
+                continue;
+              }
+              entry._run();
+              if (this._stepTask !== null) await this._stepDone();
+            }
+          } finally {
+            this._stepTask = null;
+            batch.length = 0;
+            this._spare = batch;
+          }
         } else if (!this._stopping && !this._closed) {
           this._idle = true;
           await runner._park(task, null, "asyncio event loop (waiting for callbacks)");
           continue;
         }
         if (this._stopping || this._closed) break;
-        // Let the task continuations released by this batch run before the next one.
+        // Let the engine's other tasks and its housekeeping (deadlines, host turns) in.
         await runner._schedulePoint(task, "asyncio event loop (between batches)");
       }
     } finally {

@@ -28,27 +28,38 @@ export interface AwaitingTask {
   _mustCancel: boolean;
   _cancelMessage: string | undefined;
   _waiters: Set<Future<unknown>>;
+  _stepOnDoneTask(): boolean;
+  toString(): string;
 }
 
 type DoneCallback<T> = (future: Future<T>) => unknown;
+type Fulfilled<T, R> = ((value: T) => R | PromiseLike<R>) | null | undefined;
+type Rejected<R> = ((reason: unknown) => R | PromiseLike<R>) | null | undefined;
 
 /** Exceptions set on Futures that were dropped without anyone retrieving them. */
 const neverRetrieved = new FinalizationRegistry<{ loop: BaseTrioEventLoop; kind: string; exception: unknown }>((info) => {
   info.loop.callExceptionHandler({ message: `${info.kind} exception was never retrieved`, exception: info.exception });
 });
 
-/** Captures a native promise's settle functions without a closure per Future. */
-let captured: [(value: unknown) => void, (error: unknown) => void] | null = null;
+/** Captures a native promise's settle functions without a closure per promise. */
+let capturedResolve: ((value: unknown) => void) | null = null;
+let capturedReject: ((error: unknown) => void) | null = null;
 function capture(resolve: (value: unknown) => void, reject: (error: unknown) => void): void {
-  captured = [resolve, reject];
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+function isOptionsObject(value: unknown): boolean {
+  return value === undefined || (typeof value === "object" && value !== null && typeof (value as { then?: unknown }).then !== "function");
 }
 
 /**
  * A result that will be available later (`asyncio.Future`): set by `setResult`,
  * `setException` or `cancel`. Callbacks added with `addDoneCallback` run through the
  * loop. A Future is awaitable (`await future`) and works with `Promise.resolve`,
- * `Promise.all` and `.then`; awaiting it from an asyncio Task registers the task, so
- * that `task.cancel()` cancels the Future it waits on.
+ * `Promise.all` and `.then`. An asyncio Task awaiting it is woken through the loop, in
+ * the order of the Future's done callbacks, as in asyncio; `task.cancel()` cancels the
+ * Future the task waits on.
  * Construct and use its sync methods from either flavor; awaiting it is asyncio-flavored.
  *
  * As with Promises, awaiting a Future whose result is itself a thenable gives that
@@ -60,17 +71,23 @@ export class Future<T = unknown> implements PromiseLike<T> {
   /** @internal */ _exception: unknown = undefined;
   /** @internal */ readonly _loop: BaseTrioEventLoop;
   /** @internal */ _cancelMessage: string | undefined = undefined;
-  /** @internal The CancelledError that cancelled a Task (chained into the one result() raises). */
+  /** @internal The CancelledError that cancelled a Task: the first to ask for the error gets it. */
   _cancelledExc: unknown = undefined;
   /** @internal Whether an exception is set that nobody has retrieved yet. */
   _logTraceback = false;
-  // Stored without the type parameter, so that Future<T> stays covariant in T.
-  private _callbacks: [DoneCallback<never>, Context][] | null = null;
+  /** Whether some awaiter handles a failure (so a failure will be retrieved). */
+  private _awaited = false;
+  // Done callbacks and task wake-ups, in registration order. Stored without the type
+  // parameter, so that Future<T> stays covariant in T.
+  private _callbacks: (DoneCallbackEntry | TaskWakeup)[] | null = null;
   private _promise: Promise<T> | null = null;
-  private _settle: [(value: unknown) => void, (error: unknown) => void] | null = null;
-  private _awaitingTasks: AwaitingTask[] | null = null;
+  private _resolve: ((value: unknown) => void) | null = null;
+  private _reject: ((error: unknown) => void) | null = null;
 
   constructor(options: FutureOptions = {}) {
+    if (!isOptionsObject(options)) {
+      throw new TypeError("Future() takes one optional options object, { loop }");
+    }
     this._loop = options.loop ?? defaultLoop.get();
   }
 
@@ -114,7 +131,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * `CancelledError` with `msg`) and its callbacks are scheduled. Returns whether it did.
    */
   cancel(msg?: string): boolean {
-    this._logTraceback = false;
+    this._retrieved();
     if (this._state !== PENDING) return false;
     this._state = CANCELLED;
     this._cancelMessage = msg;
@@ -136,9 +153,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     if (exception === undefined) throw new TypeError("setException() needs an exception");
     this._exception = exception;
     this._state = FINISHED;
-    this._logTraceback = true;
     this._complete();
-    if (this._logTraceback) neverRetrieved.register(this, { loop: this._loop, kind: this.constructor.name, exception }, this);
+    if (!this._awaited) {
+      this._logTraceback = true;
+      neverRetrieved.register(this, { loop: this._loop, kind: this.constructor.name, exception }, this);
+    }
   }
 
   /**
@@ -152,24 +171,29 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._loop.callSoon(callback, this, { context });
       return;
     }
-    (this._callbacks ??= []).push([callback, context]);
+    (this._callbacks ??= []).push(new DoneCallbackEntry(callback, context));
   }
 
   /** Removes every registration of `callback`; returns how many there were. */
   removeDoneCallback(callback: DoneCallback<T>): number {
     const callbacks = this._callbacks;
     if (callbacks === null) return 0;
-    const kept = callbacks.filter(([cb]) => cb !== (callback as DoneCallback<never>));
+    const kept = callbacks.filter((entry) => !(entry instanceof DoneCallbackEntry && entry.callback === (callback as DoneCallback<never>)));
     const removed = callbacks.length - kept.length;
     this._callbacks = kept;
     return removed;
   }
 
-  /** Awaiting support: settles like the Future; registers an awaiting asyncio Task. */
-  then<R1 = T, R2 = never>(
-    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
-    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
-  ): Promise<R1 | R2> {
+  /**
+   * Awaiting support: settles like the Future. An asyncio Task awaiting a pending Future
+   * is woken through the loop (asyncio's `Task.__wakeup` done callback); anyone else is
+   * settled at once.
+   */
+  then<R1 = T, R2 = never>(onFulfilled?: Fulfilled<T, R1>, onRejected?: Rejected<R2>): Promise<R1 | R2> {
+    if (typeof onRejected === "function") {
+      this._awaited = true;
+      if (this._state !== PENDING) this._retrieved();
+    }
     const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
     if (slot?._isTask === true) {
       const task = slot as AwaitingTask;
@@ -182,15 +206,22 @@ export class Future<T = unknown> implements PromiseLike<T> {
           onRejected,
         );
       }
-      if (this._state === PENDING) {
-        (this._awaitingTasks ??= []).push(task);
-        task._waiters.add(this);
-        if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
-      }
+      // A done Future does not suspend the task (asyncio's `await` of a done Future does not yield).
+      if (this._state === PENDING) return this._awaitFromTask(task, onFulfilled, onRejected);
     }
-    if (typeof onRejected === "function") this._retrieved();
-    if (slot?._isTask === true) return this._native().then(...taskResumption(slot as AwaitingTask, onFulfilled, onRejected));
     return this._native().then(onFulfilled, onRejected);
+  }
+
+  /** A task suspends on this pending Future until the loop runs its wake-up. */
+  private _awaitFromTask<R1, R2>(task: AwaitingTask, onFulfilled: Fulfilled<T, R1>, onRejected: Rejected<R2>): Promise<R1 | R2> {
+    const promise = new Promise(capture) as Promise<R1 | R2>;
+    const wakeup = new TaskWakeup(task, this, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!);
+    capturedResolve = capturedReject = null;
+    (this._callbacks ??= []).push(wakeup);
+    task._waiters.add(this);
+    task._loop._stepSuspended(task);
+    if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
+    return promise;
   }
 
   /** Like `Promise.prototype.catch`. */
@@ -206,49 +237,64 @@ export class Future<T = unknown> implements PromiseLike<T> {
   private _native(): Promise<T> {
     if (this._promise === null) {
       this._promise = new Promise(capture) as Promise<T>;
-      this._settle = captured;
-      captured = null;
+      this._resolve = capturedResolve;
+      this._reject = capturedReject;
+      capturedResolve = capturedReject = null;
       if (this._state !== PENDING) this._settleNative();
     }
     return this._promise;
   }
 
   private _settleNative(): void {
-    const settle = this._settle!;
-    this._settle = null;
+    const resolve = this._resolve!;
+    const reject = this._reject!;
+    this._resolve = this._reject = null;
     if (this._state === FINISHED) {
-      if (this._exception !== undefined) settle[1](this._exception);
-      else settle[0](this._result);
+      if (this._exception !== undefined) reject(this._exception);
+      else resolve(this._result);
     } else {
-      settle[1](this._makeCancelledError());
+      reject(this._makeCancelledError());
     }
   }
 
-  /** Schedules the callbacks, settles awaiters, and releases awaiting tasks. */
+  /** Schedules the done callbacks and task wake-ups in registration order, and settles other awaiters. */
   private _complete(): void {
     const callbacks = this._callbacks;
     if (callbacks !== null) {
       this._callbacks = null;
-      for (const [callback, context] of callbacks) this._loop.callSoon(callback as (f: Future<T>) => unknown, this, { context });
+      const loop = this._loop;
+      for (const entry of callbacks) {
+        if (entry instanceof TaskWakeup) {
+          entry.task._waiters.delete(this);
+          loop._enqueue(entry);
+        } else {
+          // Through callSoon, as asyncio does: loops that override it see done callbacks.
+          loop.callSoon(entry.callback as (f: Future<T>) => unknown, this, { context: entry.context });
+        }
+      }
     }
-    const tasks = this._awaitingTasks;
-    if (tasks !== null) {
-      this._awaitingTasks = null;
-      for (const task of tasks) task._waiters.delete(this);
-    }
-    if (this._settle !== null) this._settleNative();
+    if (this._resolve !== null) this._settleNative();
   }
 
-  private _retrieved(): void {
+  /** @internal The failure was seen by someone: do not report it as never retrieved. */
+  _retrieved(): void {
     if (this._logTraceback) {
       this._logTraceback = false;
       neverRetrieved.unregister(this);
     }
   }
 
-  /** @internal The CancelledError a cancelled Future raises. */
+  /**
+   * @internal The CancelledError a cancelled Future raises: the first caller gets the
+   * very error that cancelled a Task (as in asyncio), later ones a new one.
+   */
   _makeCancelledError(): CancelledError {
-    return new CancelledError(this._cancelMessage ?? "", this._cancelledExc === undefined ? undefined : this._cancelledExc);
+    const original = this._cancelledExc;
+    if (original instanceof CancelledError) {
+      this._cancelledExc = undefined;
+      return original;
+    }
+    return new CancelledError(this._cancelMessage ?? "");
   }
 
   private _stateName(): string {
@@ -269,38 +315,92 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
+/** A done callback waiting for its Future, with the Context it runs in. */
+class DoneCallbackEntry {
+  constructor(
+    readonly callback: DoneCallback<never>,
+    readonly context: Context,
+  ) {}
+}
 
 /**
- * How a Task resumes from an awaited Future. If the task was cancelled after the Future
- * completed but before the task resumed (so no awaited Future was left to cancel), the
- * await throws CancelledError instead of giving the result, as in asyncio.
+ * @internal A Task waiting to resume from an `await` (asyncio's `Task.__wakeup`): an
+ * entry of the loop's ready queue. Running it resumes the task with the Future's outcome
+ * (or with nothing, for a bare yield), unless the task was cancelled in between: then the
+ * await throws CancelledError, as in asyncio. The loop runs the task's step to its next
+ * suspension before its next entry.
  */
-function taskResumption<T, R1, R2>(
-  task: AwaitingTask,
-  onFulfilled: ((value: T) => R1 | PromiseLike<R1>) | null | undefined,
-  onRejected: ((reason: unknown) => R2 | PromiseLike<R2>) | null | undefined,
-): [(value: T) => R1 | PromiseLike<R1>, (reason: unknown) => R2 | PromiseLike<R2>] {
-  const cancelled = (): R2 | PromiseLike<R2> => {
-    task._mustCancel = false;
-    const error = new CancelledError(task._cancelMessage ?? "");
-    if (typeof onRejected === "function") return onRejected(error);
-    throw error;
-  };
-  return [
-    (value) => {
-      if (task._mustCancel) return cancelled() as R1 | PromiseLike<R1>;
-      return typeof onFulfilled === "function" ? onFulfilled(value) : (value as unknown as R1);
-    },
-    (reason) => {
-      if (task._mustCancel) {
-        if (!(reason instanceof CancelledError)) return cancelled();
-        task._mustCancel = false; // the CancelledError on its way is the requested one
+export class TaskWakeup {
+  readonly _cancelled = false;
+
+  constructor(
+    readonly task: AwaitingTask,
+    private readonly future: Future<unknown> | null,
+    private readonly onFulfilled: Fulfilled<unknown, unknown>,
+    private readonly onRejected: Rejected<unknown>,
+    private readonly resolve: (value: unknown) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {}
+
+  _run(): void {
+    const task = this.task;
+    if (task._stepOnDoneTask()) return;
+    const future = this.future;
+    let ok = true;
+    let value: unknown = undefined;
+    if (future !== null) {
+      if (future._state === CANCELLED) {
+        ok = false;
+        value = future._makeCancelledError();
+      } else if (future._exception !== undefined) {
+        ok = false;
+        value = future._exception;
+        future._retrieved();
+      } else {
+        value = future._result;
       }
-      if (typeof onRejected === "function") return onRejected(reason);
-      throw reason;
-    },
-  ];
+    }
+    if (task._mustCancel) {
+      // Cancelled after the Future completed, before the task resumed: the await raises.
+      task._mustCancel = false;
+      if (ok || !(value instanceof CancelledError)) {
+        ok = false;
+        value = new CancelledError(task._cancelMessage ?? "");
+      }
+    }
+    // Awaiting several Futures at once (Promise.all), the task resumes only with the last.
+    if (task._waiters.size === 0) task._loop._beginStep(task);
+    try {
+      if (ok) this.resolve(typeof this.onFulfilled === "function" ? this.onFulfilled(value) : value);
+      else if (typeof this.onRejected === "function") this.resolve(this.onRejected(value));
+      else this.reject(value);
+    } catch (error) {
+      this.reject(error);
+    }
+  }
+
+  toString(): string {
+    return `<TaskWakeup ${String(this.task)}>`;
+  }
 }
+
+/**
+ * @internal A bare yield to the loop (asyncio's `await sleep(0)`): a task awaiting it is
+ * resumed at the loop's next iteration; anything else after a microtask.
+ */
+export const yieldOnce: PromiseLike<undefined> = {
+  then<R1 = undefined, R2 = never>(onFulfilled?: Fulfilled<undefined, R1>, onRejected?: Rejected<R2>): Promise<R1 | R2> {
+    const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
+    if (slot?._isTask !== true) return Promise.resolve(undefined).then(onFulfilled, onRejected);
+    const task = slot as AwaitingTask;
+    const promise = new Promise(capture) as Promise<R1 | R2>;
+    const wakeup = new TaskWakeup(task, null, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!);
+    capturedResolve = capturedReject = null;
+    task._loop._enqueue(wakeup);
+    task._loop._stepSuspended(task);
+    return promise;
+  },
+};
 
 /** Whether `value` is an asyncio Future (or Task). Sync, either flavor. */
 export function isFuture(value: unknown): value is Future<unknown> {

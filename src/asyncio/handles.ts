@@ -61,9 +61,16 @@ export class Handle extends Frame {
     }
   }
 
+  /** @internal The words of `toString` (Python's `_repr_info`). */
+  _reprInfo(): string[] {
+    const info = [this.constructor.name];
+    if (this._cancelled) info.push("cancelled");
+    if (this._callback !== null) info.push(describeCallback(this._callback, this._args));
+    return info;
+  }
+
   override toString(): string {
-    const state = this._cancelled ? " cancelled" : "";
-    return `<${this.constructor.name}${state} ${describeCallback(this._callback, this._args)}>`;
+    return `<${this._reprInfo().join(" ")}>`;
   }
 }
 
@@ -101,7 +108,10 @@ export class TimerHandle extends Handle implements DeadlineEntry {
     this._loop._timerDue(this);
   }
 
-  override toString(): string {
-    return super.toString().replace(/^<TimerHandle/, `<TimerHandle when=${this._when.toFixed(3)}`);
+  /** @internal */
+  override _reprInfo(): string[] {
+    const info = super._reprInfo();
+    info.splice(this._cancelled ? 2 : 1, 0, `when=${this._when}`);
+    return info;
   }
 }

@@ -25,9 +25,18 @@ export const trioLoopFactory: { create: (() => BaseTrioEventLoop) | null } = { c
  */
 export class TrioEventLoopPolicy implements EventLoopPolicy {
   private loop: BaseTrioEventLoop | null = null;
+  private setCalled = false;
 
+  /**
+   * The current loop. A fresh policy creates it on first use; once `setEventLoop()` was
+   * called (even with null, as `asyncio.run()` does when it ends), there is no implicit
+   * creation: with no loop set this throws RuntimeError, as in asyncio.
+   */
   getEventLoop(): BaseTrioEventLoop {
-    if (this.loop === null || this.loop.isClosed()) this.loop = this.newEventLoop();
+    if (this.loop === null && !this.setCalled) this.loop = this.newEventLoop();
+    if (this.loop === null) {
+      throw new RuntimeError("There is no current event loop: create one with asyncio.newEventLoop() and asyncio.setEventLoop(loop)");
+    }
     return this.loop;
   }
 
@@ -35,6 +44,7 @@ export class TrioEventLoopPolicy implements EventLoopPolicy {
     if (loop !== null && (typeof loop !== "object" || typeof (loop as { callSoon?: unknown }).callSoon !== "function")) {
       throw new TypeError(`loop must be an event loop or null, got ${typeof loop}`);
     }
+    this.setCalled = true;
     this.loop = loop;
   }
 

@@ -1,8 +1,10 @@
-import type { Context } from "../contextvars/context.js";
+import { copyContext, type Context } from "../contextvars/context.js";
 import { RuntimeError } from "../errors/builtins.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { runningLoopOrNull } from "./current.js";
-import { newEventLoop } from "./policy.js";
+import { newEventLoop, setEventLoop } from "./policy.js";
+import { Future } from "./futures.js";
+import { describeValue } from "../errors/describe.js";
 import type { SyncTrioEventLoop } from "./sync-loop.js";
 
 /** Options of `asyncio.run` and `asyncio.Runner`. */
@@ -19,12 +21,16 @@ function isThenable(value: unknown): boolean {
 
 /**
  * Runs asyncio functions on one loop, then cleans up (`asyncio.Runner`): `run()` may be
- * called several times; `close()` cancels the remaining tasks, waits for them, and closes
- * the loop. Call from outside any loop; `run`/`close` return Promises.
+ * called several times, each run in the runner's one Context (so contextvars set by one
+ * run are seen by the next); `close()` cancels the remaining tasks, waits for them, and
+ * closes the loop. Without a `loopFactory` the runner's loop becomes the current event
+ * loop until `close()`. Call from outside any loop; `run`/`close` return Promises.
  */
 export class Runner {
   private loop: BaseTrioEventLoop | null = null;
   private state: "initialized" | "closed" = "initialized";
+  private context: Context | null = null;
+  private setEventLoopCalled = false;
 
   constructor(private readonly options: RunnerOptions = {}) {}
 
@@ -32,25 +38,36 @@ export class Runner {
   getLoop(): BaseTrioEventLoop {
     if (this.state === "closed") throw new RuntimeError("Runner is closed");
     if (this.loop === null) {
-      this.loop = (this.options.loopFactory ?? newEventLoop)();
+      if (this.options.loopFactory === undefined) {
+        this.loop = newEventLoop();
+        setEventLoop(this.loop);
+        this.setEventLoopCalled = true;
+      } else {
+        this.loop = this.options.loopFactory();
+      }
       if (this.options.debug !== undefined) this.loop.setDebug(this.options.debug);
+      this.context = copyContext();
     }
     return this.loop;
   }
 
-  /** Runs `fn()` as a task on the loop until it completes; returns its result. */
-  async run<T>(fn: () => PromiseLike<T> | T, options: { context?: Context } = {}): Promise<T> {
-    if (typeof fn !== "function") {
-      throw new TypeError(
-        isThenable(fn)
-          ? "Runner.run() needs a function, got a Promise: write run(() => main()) instead of run(main())"
-          : `Runner.run() needs a function, got ${typeof fn}`,
-      );
+  /**
+   * Runs `fn()` as a task on the loop until it completes; returns its result. Also takes
+   * an awaitable (a Future, or a Promise that needs no loop of its own), as Python 3.12
+   * does; `options.context` replaces the runner's Context for this run.
+   */
+  async run<T>(fn: (() => PromiseLike<T> | T) | PromiseLike<T>, options: { context?: Context } = {}): Promise<T> {
+    if (typeof fn !== "function" && !isThenable(fn)) {
+      throw new TypeError(`An asyncio.Future, a function to run as a task, or an awaitable is required, got ${describeValue(fn)}`);
     }
     if (this.state === "closed") throw new RuntimeError("Runner is closed");
     if (runningLoopOrNull() !== null) throw new RuntimeError("Runner.run() cannot be called from a running event loop");
     const loop = this.getLoop() as SyncTrioEventLoop;
-    const task = loop.createTask(fn, { context: options.context });
+    const context = options.context ?? this.context!;
+    if (fn instanceof Future) return loop.runUntilComplete(fn as Future<T>);
+    const awaitable = fn as PromiseLike<T>;
+    const body = typeof fn === "function" ? fn : (): PromiseLike<T> => awaitable;
+    const task = loop.createTask(body, { context });
     return loop.runUntilComplete(task);
   }
 
@@ -65,7 +82,9 @@ export class Runner {
       await loop.runUntilComplete(loop.shutdownAsyncgens());
       await loop.runUntilComplete(loop.shutdownDefaultExecutor());
     } finally {
+      if (this.setEventLoopCalled) setEventLoop(null);
       loop.close();
+      this.loop = null;
     }
   }
 }

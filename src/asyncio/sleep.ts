@@ -1,17 +1,9 @@
 import { ValueError } from "../errors/builtins.js";
-import type { BaseTrioEventLoop } from "./base-loop.js";
 import { currentAioLoop } from "./current.js";
-import type { Future } from "./futures.js";
+import { yieldOnce, type Future } from "./futures.js";
 
 function setResultUnlessCancelled<T>(future: Future<T>, result: T): void {
   if (!future.done()) future.setResult(result);
-}
-
-/** @internal Yields to the loop for one iteration (asyncio's bare `yield`). */
-export function yieldToLoop(loop: BaseTrioEventLoop): Future<undefined> {
-  const future = loop.createFuture<undefined>();
-  loop.callSoon(setResultUnlessCancelled, future, undefined);
-  return future;
 }
 
 /**
@@ -23,7 +15,7 @@ export async function sleep<T = undefined>(delay: number, result?: T): Promise<T
   if (Number.isNaN(delay)) throw new ValueError("delay must not be NaN");
   const loop = currentAioLoop("asyncio.sleep()");
   if (delay <= 0) {
-    await yieldToLoop(loop);
+    await yieldOnce;
     return result as T;
   }
   const future = loop.createFuture<T>();

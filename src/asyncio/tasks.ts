@@ -4,7 +4,7 @@ import { NotImplementedError, RuntimeError, ValueError } from "../errors/builtin
 import { describeValue } from "../errors/describe.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { currentAioSlot, defaultLoop, noRunningLoop, runningLoopOrNull } from "./current.js";
-import { CancelledError } from "./errors.js";
+import { CancelledError, InvalidStateError } from "./errors.js";
 import { Future, type AwaitingTask } from "./futures.js";
 
 let taskCounter = 0;
@@ -58,31 +58,53 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
     this._fn = fn;
     this._name = options.name === undefined ? `Task-${++taskCounter}` : String(options.name);
     this._context = options.context ?? copyContext();
-    this._loop._registerTask(this as Task<unknown>);
     this._loop._enqueue(this);
+    this._loop._registerTask(this);
   }
 
   /** @internal The first step, run by the loop: calls the function in the task's frame. */
   _run(): void {
+    if (this._stepOnDoneTask()) return;
+    this._loop._beginStep(this);
     const frame = new Frame(this._context, "asyncio", this._loop._task ?? undefined, this);
     runInFrame(frame, startTask, this as Task<unknown>);
   }
 
+  /**
+   * @internal A step of a task that was made done from outside (with
+   * `Future.prototype.setResult.call(task)`) does not run: asyncio reports it.
+   */
+  _stepOnDoneTask(): boolean {
+    if (!this.done()) return false;
+    this._loop.callExceptionHandler({
+      message: `Exception in callback ${String(this)} step`,
+      exception: new InvalidStateError(`step(): already done: ${String(this)}`),
+      task: this,
+    });
+    return true;
+  }
+
   /** @internal The function ended: becomes the task's outcome. */
   _finish(ok: boolean, value: unknown): void {
-    this._loop._unregisterTask(this as Task<unknown>);
-    if (ok) {
-      if (this._mustCancel) {
-        this._mustCancel = false;
-        super.cancel(this._cancelMessage);
+    this._loop._unregisterTask(this);
+    this._loop._stepSuspended(this);
+    try {
+      if (ok) {
+        if (this._mustCancel) {
+          this._mustCancel = false;
+          super.cancel(this._cancelMessage);
+        } else {
+          super.setResult(value as T);
+        }
+      } else if (value instanceof CancelledError) {
+        this._cancelledExc = value;
+        super.cancel(value.message);
       } else {
-        super.setResult(value as T);
+        super.setException(value);
       }
-    } else if (value instanceof CancelledError) {
-      this._cancelledExc = value;
-      super.cancel(value.message);
-    } else {
-      super.setException(value);
+    } catch (error) {
+      // The task was made done from outside while its function ran.
+      this._loop.callExceptionHandler({ message: `Exception in callback ${String(this)} step`, exception: error, task: this });
     }
   }
 
@@ -92,7 +114,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
    * one to `cancelling()`.
    */
   override cancel(msg?: string): boolean {
-    this._logTraceback = false;
+    this._retrieved();
     if (this.done()) return false;
     this._numCancelsRequested++;
     if (this._controller !== null && !this._controller.signal.aborted) this._controller.abort(new CancelledError(msg ?? ""));
@@ -173,7 +195,7 @@ export class Task<T = unknown> extends Future<T> implements AwaitingTask {
   override _reprInfo(): string[] {
     const info = super._reprInfo();
     info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
-    if (this._mustCancel) info[0] = "cancelling";
+    if (this._numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     return info;
   }
 }
@@ -240,6 +262,9 @@ export function ensureFuture<T>(
   x: Future<T> | (() => PromiseLike<T> | T) | PromiseLike<T>,
   options: { loop?: BaseTrioEventLoop } = {},
 ): Future<T> {
+  if (!(x instanceof Future) && typeof x !== "function" && !isThenable(x)) {
+    throw new TypeError(`ensureFuture() needs an asyncio Future, a function to run as a Task, or a Promise; got ${describeValue(x)}`);
+  }
   if (x instanceof Future) {
     if (options.loop !== undefined && x._loop !== options.loop) {
       throw new ValueError("The future belongs to a different loop than the one specified as the loop argument");
