@@ -5,6 +5,7 @@
 export const faceEntry = { name: "index", source: "src/index.ts" };
 export const subpathEntries = [
   { name: "trio", source: "src/trio/index.ts", namespace: "trio" },
+  { name: "asyncio", source: "src/asyncio/index.ts", namespace: "asyncio" },
   { name: "testing", source: "src/trio/testing/index.ts", namespace: "trio.testing" },
   { name: "sniffio", source: "src/flavor/index.ts", namespace: "sniffio" },
   { name: "contextvars", source: "src/contextvars/index.ts", namespace: "contextvars" },

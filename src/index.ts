@@ -5,6 +5,7 @@
  */
 export * as contextvars from "./contextvars/index.js";
 export * as trio from "./trio/index.js";
+export * as asyncio from "./asyncio/index.js";
 export * as sniffio from "./flavor/index.js";
 export { FlavorError, type Flavor } from "./flavor/flavor-error.js";
 export { currentAsyncLibrary, AsyncLibraryNotFoundError } from "./flavor/sniffio.js";

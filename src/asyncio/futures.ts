@@ -32,7 +32,8 @@ export interface AwaitingTask {
   toString(): string;
 }
 
-type DoneCallback<T> = (future: Future<T>) => unknown;
+/** A callback of `Future.addDoneCallback`: called with the done Future. */
+export type DoneCallback<T> = (future: Future<T>) => unknown;
 type Fulfilled<T, R> = ((value: T) => R | PromiseLike<R>) | null | undefined;
 type Rejected<R> = ((reason: unknown) => R | PromiseLike<R>) | null | undefined;
 
@@ -189,7 +190,10 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * is woken through the loop (asyncio's `Task.__wakeup` done callback); anyone else is
    * settled at once.
    */
-  then<R1 = T, R2 = never>(onFulfilled?: Fulfilled<T, R1>, onRejected?: Rejected<R2>): Promise<R1 | R2> {
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
     if (typeof onRejected === "function") {
       this._awaited = true;
       if (this._state !== PENDING) this._retrieved();

@@ -45,12 +45,12 @@ function readOptions(options: GatherOptions): boolean {
 }
 
 /**
- * The Future `gather` returns (`asyncio._GatheringFuture`). `cancel()` cancels the
+ * The Future `gather` returns (`asyncio.GatheringFuture`). `cancel()` cancels the
  * children that are not done, as `Task.cancel()` would, instead of cancelling itself at
  * once: the gathering Future then ends with `CancelledError` once every child is done,
  * even with `returnExceptions`. Sync, either flavor.
  */
-export class _GatheringFuture<T extends unknown[] = unknown[]> extends Future<T> {
+export class GatheringFuture<T extends unknown[] = unknown[]> extends Future<T> {
   /** @internal The children, in argument order (a child passed twice appears twice). */
   readonly _children: readonly Future<unknown>[];
   /** @internal Whether `cancel()` cancelled at least one child. */
@@ -107,13 +107,13 @@ function setCancelledError<T>(outer: Future<T>, error: CancelledError): void {
  *   running.
  * - With `returnExceptions: true`, errors and `CancelledError`s are results.
  * - Cancelling the returned Future (or the task awaiting it) cancels the children that
- *   are not done; the Future then ends with `CancelledError` (see `_GatheringFuture`).
+ *   are not done; the Future then ends with `CancelledError` (see `GatheringFuture`).
  * - With no arguments, the Future already holds `[]`.
  *
  * Sync, either flavor: functions and Promises need a running loop (asyncio code, or
  * Trio code inside `openLoop`), or a Future argument before them that names the loop.
  */
-export function gather<T extends unknown[] = unknown[]>(...args: [...Gatherable[]] | [...Gatherable[], GatherOptions]): _GatheringFuture<T> {
+export function gather<T extends unknown[] = unknown[]>(...args: [...Gatherable[]] | [...Gatherable[], GatherOptions]): GatheringFuture<T> {
   let returnExceptions = false;
   const awaitables: unknown[] = args;
   if (awaitables.length > 0 && isOptions(awaitables[awaitables.length - 1])) {
@@ -151,7 +151,7 @@ export function gather<T extends unknown[] = unknown[]>(...args: [...Gatherable[
   }
   loop ??= runningLoopOrNull() ?? noRunningLoop();
 
-  const outer = new _GatheringFuture<T>(children, loop);
+  const outer = new GatheringFuture<T>(children, loop);
   const nfuts = argToFut.size;
   let nfinished = 0;
   if (nfuts === 0) {

@@ -1,6 +1,5 @@
 import type { Context } from "../contextvars/context.js";
 import { Frame, runInFrame } from "../contextvars/frame.js";
-import type { DeadlineEntry } from "../loop/deadline-heap.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { describeValue } from "../errors/describe.js";
 
@@ -80,7 +79,7 @@ export class Handle extends Frame {
  * run's clock (a `MockClock` too) drives it; a cancelled timer leaves the heap at once.
  * Sync, either flavor.
  */
-export class TimerHandle extends Handle implements DeadlineEntry {
+export class TimerHandle extends Handle {
   /** @internal */ readonly _when: number;
   /** @internal */ deadlineKey: number;
   /** @internal */ deadlineSeq = 0;

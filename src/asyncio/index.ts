@@ -11,9 +11,28 @@ export {
 } from "./base-loop.js";
 export { SyncTrioEventLoop, type SyncLoopOptions } from "./sync-loop.js";
 export { Handle, TimerHandle } from "./handles.js";
-export { Future, isFuture, type DoneCallbackOptions, type FutureOptions } from "./futures.js";
+export { Future, isFuture, type DoneCallback, type DoneCallbackOptions, type FutureOptions } from "./futures.js";
 export { Task, allTasks, createTask, currentTask, ensureFuture, type TaskOptions } from "./tasks.js";
 export { sleep } from "./sleep.js";
+export { gather, GatheringFuture, type Gatherable, type GatherOptions } from "./gather.js";
+export {
+  ALL_COMPLETED,
+  asCompleted,
+  AsCompletedIterator,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  wait,
+  waitFor,
+  type AsCompletedOptions,
+  type ReturnWhen,
+  type WaitOptions,
+} from "./wait.js";
+export { shield } from "./shield.js";
+export { Timeout, timeout, timeoutAt } from "./timeouts.js";
+export { TaskGroup } from "./taskgroup.js";
+export { wrapFuture, runCoroutineThreadsafe, type WrapFutureOptions } from "./wrap-future.js";
+export { Barrier, BoundedSemaphore, Condition, Event, Lock, LoopBound, Semaphore } from "./locks/index.js";
+export { LifoQueue, PriorityQueue, Queue } from "./queues.js";
 export {
   getEventLoop,
   getEventLoopPolicy,

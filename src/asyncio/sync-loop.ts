@@ -40,6 +40,7 @@ export class SyncTrioEventLoop extends BaseTrioEventLoop {
     this.clock = options.clock;
   }
 
+  /** @internal */
   protected _ensureRunner(): Runner {
     if (this._runner !== null) return this._runner;
     if (this._closed) throw new RuntimeError("Event loop is closed");

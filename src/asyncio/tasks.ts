@@ -31,7 +31,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * the function is called inside the task, at the loop's next iteration.
  * Sync methods: either flavor; awaiting a Task is asyncio-flavored.
  */
-export class Task<T = unknown> extends Future<T> implements AwaitingTask {
+export class Task<T = unknown> extends Future<T> {
   /** @internal */ readonly _isTask = true as const;
   /** @internal Ready-queue protocol: a task's first step is never cancelled as a handle. */
   readonly _cancelled = false;

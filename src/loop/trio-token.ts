@@ -17,7 +17,12 @@ export interface RunSyncSoonOptions {
  */
 export class TrioToken {
   /** @internal */
-  constructor(readonly _runner: Runner) {}
+  readonly _runner: Runner;
+
+  /** @internal */
+  constructor(runner: Runner) {
+    this._runner = runner;
+  }
 
   /**
    * Queues `fn(...args)` to run soon inside the run, in order of submission.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../src/asyncio/index.js";
-import { _GatheringFuture, gather } from "../../src/asyncio/gather.js";
+import { GatheringFuture, gather } from "../../src/asyncio/gather.js";
 import { RuntimeError, ValueError } from "../../src/errors/builtins.js";
 import { MockClock } from "../../src/loop/mock-clock.js";
 import * as trio from "../../src/trio/index.js";
@@ -165,7 +165,7 @@ describe("asyncio.gather", () => {
       a.setResult(1);
       expect(outer.cancel()).toBe(false);
       expect(await outer).toEqual([1]);
-      expect(outer).toBeInstanceOf(_GatheringFuture);
+      expect(outer).toBeInstanceOf(GatheringFuture);
     });
   });
 

@@ -66,7 +66,7 @@ describe("built entry points", () => {
     const esm = node(`const m = await import("trio-asyncio"); console.log(Object.keys(m).sort().join(","))`, "module");
     const cjs = node(`console.log(Object.keys(require("trio-asyncio")).sort().join(","))`, "commonjs");
     expect(esm).toBe(cjs);
-    for (const name of ["contextvars", "sniffio", "currentAsyncLibrary", "FlavorError"]) {
+    for (const name of ["trio", "asyncio", "contextvars", "sniffio", "currentAsyncLibrary", "FlavorError"]) {
       expect(esm.split(",")).toContain(name);
     }
   });

@@ -10,3 +10,4 @@ export { Event } from "./event.js";
 export { Condition } from "./condition.js";
 export { Semaphore, BoundedSemaphore } from "./semaphore.js";
 export { Barrier } from "./barrier.js";
+export { LoopBound } from "./loop-bound.js";

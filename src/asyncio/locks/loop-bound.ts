@@ -7,7 +7,11 @@ import { RuntimeError } from "../../errors/builtins.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { Future } from "../futures.js";
 
-/** @internal Base class of asyncio's synchronization primitives. */
+/**
+ * The base class of asyncio's synchronization primitives (Python's
+ * `mixins._LoopBoundMixin`): binds to the loop of the first task that waits. Sync,
+ * either flavor.
+ */
 export abstract class LoopBound {
   /** @internal The loop the primitive is bound to, once one had to wait on it. */
   _loop: BaseTrioEventLoop | null = null;
