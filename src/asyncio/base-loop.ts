@@ -40,17 +40,16 @@ export interface ReadyEntry {
   toString(): string;
 }
 
-/** Splits `(cb, ...args, { context })`: a last argument that is exactly `{ context: Context }` is the options. */
-function splitContext(args: unknown[]): [unknown[], Context | undefined] {
+/**
+ * The Context of `(cb, ...args, { context })`: a last argument that is exactly
+ * `{ context: Context }` is the options, not an argument.
+ */
+function contextOption(args: unknown[]): Context | undefined | null {
   const last = args[args.length - 1];
-  if (typeof last === "object" && last !== null && Object.getPrototypeOf(last) === Object.prototype) {
-    const keys = Object.keys(last);
-    const context = (last as { context?: unknown }).context;
-    if (keys.length === 1 && keys[0] === "context" && (context instanceof Context || context === undefined)) {
-      return [args.slice(0, -1), context];
-    }
-  }
-  return [args, undefined];
+  if (typeof last !== "object" || last === null || Object.getPrototypeOf(last) !== Object.prototype) return null;
+  const keys = Object.keys(last);
+  const context = (last as { context?: unknown }).context;
+  return keys.length === 1 && keys[0] === "context" && (context instanceof Context || context === undefined) ? context : null;
 }
 
 function checkCallback(callback: unknown, method: string): void {
@@ -126,8 +125,9 @@ export abstract class BaseTrioEventLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): Handle {
     checkCallback(callback, "callSoon");
     this._checkClosed();
-    const [rest, context] = splitContext(args);
-    const handle = new Handle(callback, rest, this, context ?? copyContext());
+    let context = args.length === 0 ? null : contextOption(args);
+    if (context !== null) args = args.slice(0, -1) as typeof args;
+    const handle = new Handle(callback, args, this, context ?? undefined);
     handle.task = this._task ?? undefined;
     this._enqueue(handle);
     return handle;
@@ -153,8 +153,9 @@ export abstract class BaseTrioEventLoop {
     checkCallback(callback, "callAt");
     this._checkClosed();
     const runner = this._ensureRunner();
-    const [rest, context] = splitContext(args);
-    const timer = new TimerHandle(when, callback, rest, this, context ?? copyContext());
+    const context = args.length === 0 ? null : contextOption(args);
+    if (context !== null) args = args.slice(0, -1) as typeof args;
+    const timer = new TimerHandle(when, callback, args, this, context ?? undefined);
     timer.task = this._task ?? undefined;
     this._timers.add(timer);
     runner._addDeadline(timer);
@@ -435,8 +436,9 @@ export abstract class BaseTrioEventLoop {
           continue;
         }
         if (this._stopping || this._closed) break;
-        // Let the engine's other tasks and its housekeeping (deadlines, host turns) in.
-        await runner._schedulePoint(task, "asyncio event loop (between batches)");
+        // Let the engine's other tasks and its housekeeping (deadlines, host turns) in,
+        // when there are any: the steps of this batch are over, nothing else waits.
+        if (!runner._fastCheckpointOk()) await runner._schedulePoint(task, "asyncio event loop (between batches)");
       }
     } finally {
       this._idle = false;

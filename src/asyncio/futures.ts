@@ -336,6 +336,8 @@ class DoneCallbackEntry {
  */
 export class TaskWakeup {
   readonly _cancelled = false;
+  /** The value a bare yield resumes with. */
+  value: unknown = undefined;
 
   constructor(
     readonly task: AwaitingTask,
@@ -351,7 +353,7 @@ export class TaskWakeup {
     if (task._stepOnDoneTask()) return;
     const future = this.future;
     let ok = true;
-    let value: unknown = undefined;
+    let value = this.value;
     if (future !== null) {
       if (future._state === CANCELLED) {
         ok = false;
@@ -389,22 +391,22 @@ export class TaskWakeup {
 }
 
 /**
- * @internal A bare yield to the loop (asyncio's `await sleep(0)`): a task awaiting it is
- * resumed at the loop's next iteration; anything else after a microtask.
+ * @internal A bare yield to the loop (asyncio's `await sleep(0)`), resolving to `value`:
+ * a task is resumed at the loop's next iteration (or gets CancelledError if cancelled
+ * meanwhile); other asyncio code after a microtask.
  */
-export const yieldOnce: PromiseLike<undefined> = {
-  then<R1 = undefined, R2 = never>(onFulfilled?: Fulfilled<undefined, R1>, onRejected?: Rejected<R2>): Promise<R1 | R2> {
-    const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
-    if (slot?._isTask !== true) return Promise.resolve(undefined).then(onFulfilled, onRejected);
-    const task = slot as AwaitingTask;
-    const promise = new Promise(capture) as Promise<R1 | R2>;
-    const wakeup = new TaskWakeup(task, null, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!);
-    capturedResolve = capturedReject = null;
-    task._loop._enqueue(wakeup);
-    task._loop._stepSuspended(task);
-    return promise;
-  },
-};
+export function yieldToLoop<T>(value: T): Promise<T> {
+  const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
+  if (slot?._isTask !== true) return Promise.resolve(value);
+  const task = slot as AwaitingTask;
+  const promise = new Promise(capture) as Promise<T>;
+  const wakeup = new TaskWakeup(task, null, undefined, undefined, capturedResolve!, capturedReject!);
+  wakeup.value = value;
+  capturedResolve = capturedReject = null;
+  task._loop._enqueue(wakeup);
+  task._loop._stepSuspended(task);
+  return promise;
+}
 
 /** Whether `value` is an asyncio Future (or Task). Sync, either flavor. */
 export function isFuture(value: unknown): value is Future<unknown> {

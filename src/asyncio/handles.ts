@@ -1,9 +1,25 @@
-import type { Context } from "../contextvars/context.js";
-import { Frame, runInFrame } from "../contextvars/frame.js";
+import { frameContext, snapshotContext, type Context } from "../contextvars/context.js";
+import { Frame, runInFrame1 } from "../contextvars/frame.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { describeValue } from "../errors/describe.js";
 
 type Callback = (...args: never[]) => unknown;
+
+/** Calls a Handle's callback (spreading its arguments only when there are several). */
+function invokeCallback(handle: Handle): void {
+  const callback = handle._callback as (...args: unknown[]) => unknown;
+  const args = handle._args!;
+  switch (args.length) {
+    case 0:
+      callback();
+      return;
+    case 1:
+      callback(args[0]);
+      return;
+    default:
+      callback(...args);
+  }
+}
 
 function describeCallback(callback: Callback | null, args: readonly unknown[] | null): string {
   if (callback === null) return "";
@@ -23,14 +39,16 @@ export class Handle extends Frame {
   /** @internal */ _args: unknown[] | null;
   /** @internal */ _cancelled = false;
   /** @internal */ readonly _loop: BaseTrioEventLoop;
-
   /** @internal */
-  constructor(callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context: Context) {
-    super(context, "asyncio", undefined, undefined);
+  constructor(callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context?: Context) {
+    super(context ?? (null as unknown as Context), "asyncio", undefined, undefined);
     this.aio = this;
     this._callback = callback;
     this._args = args;
     this._loop = loop;
+    // Without a Context given, a copy of the caller's is made only if the callback needs
+    // one: a queued callback holds no Context object (cheap bursts for the GC).
+    if (context === undefined) this.snapshot = snapshotContext();
   }
 
   /** Keeps the callback from running (no effect once it ran). */
@@ -48,13 +66,13 @@ export class Handle extends Frame {
 
   /** The contextvars Context the callback runs in. */
   getContext(): Context {
-    return this.context;
+    return frameContext(this);
   }
 
   /** @internal Runs the callback in its frame; errors go to the loop's exception handler. */
   _run(): void {
     try {
-      runInFrame(this, this._callback as (...args: unknown[]) => unknown, ...this._args!);
+      runInFrame1(this, invokeCallback, this);
     } catch (error) {
       this._loop.callExceptionHandler({ message: `Exception in callback ${describeCallback(this._callback, this._args)}`, exception: error, handle: this });
     }
@@ -86,7 +104,7 @@ export class TimerHandle extends Handle {
   /** @internal */ heapIndex = -1;
 
   /** @internal */
-  constructor(when: number, callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context: Context) {
+  constructor(when: number, callback: Callback, args: unknown[], loop: BaseTrioEventLoop, context?: Context) {
     super(callback, args, loop, context);
     this._when = when;
     this.deadlineKey = when;

@@ -49,7 +49,7 @@ export class ContextVar<T> {
   get<D>(fallback: D): T | D;
   get(fallback?: unknown): unknown {
     const frame = currentFrame();
-    const map = (frame === undefined ? currentContext() : frame.context)._map;
+    const map = frame === undefined ? currentContext()._map : frame.context !== null ? frame.context._map : (frame.snapshot as Map<unknown, unknown>);
     const value = map.get(this);
     if (value !== undefined || map.has(this)) return value;
     if (arguments.length > 0) return fallback;

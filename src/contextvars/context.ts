@@ -159,10 +159,32 @@ const rootContext = new Context();
 /** @internal The Context current here (the root Context outside any frame). */
 export function currentContext(): Context {
   const frame = currentFrame();
-  return frame === undefined ? rootContext : frame.context;
+  if (frame === undefined) return rootContext;
+  return frame.context ?? frameContext(frame);
+}
+
+/** @internal The Context of a frame that only has a snapshot: made now, once. */
+export function frameContext(frame: Frame): Context {
+  if (frame.context !== null) return frame.context;
+  const context = new Context();
+  context._map = frame.snapshot as Map<ContextVar<unknown>, unknown>;
+  context._shared = true;
+  (frame as { context: Context }).context = context;
+  frame.snapshot = null;
+  return context;
 }
 
 /** Returns a copy of the current Context (PEP 567 `copy_context`). Sync, either flavor. */
 export function copyContext(): Context {
   return currentContext().copy();
+}
+
+/** @internal The current Context's values, frozen: a copy made later (O(1), no Context object). */
+export type ContextSnapshot = ReadonlyMap<ContextVar<unknown>, unknown>;
+
+/** @internal Freezes the current Context's values (they are copied on the next set). */
+export function snapshotContext(): ContextSnapshot {
+  const context = currentContext();
+  context._shared = true;
+  return context._map;
 }

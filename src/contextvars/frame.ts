@@ -26,8 +26,17 @@ export class Frame {
    */
   aio: unknown;
 
+  /**
+   * The values of a Context that is made only when needed (a callback Handle's), while
+   * `context` is null: reading variables needs no Context object.
+   */
+  snapshot: ReadonlyMap<unknown, unknown> | null = null;
+
   constructor(
-    /** The contextvars Context that `ContextVar.get/set` use here. */
+    /**
+     * The contextvars Context that `ContextVar.get/set` use here; null until first
+     * needed when the frame has a `snapshot` instead (see `currentContext`).
+     */
     readonly context: Context,
     /** The async library the runtime declared for this code ("trio", "asyncio", ...). */
     readonly flavor: string | undefined,
@@ -54,4 +63,9 @@ export function currentFrame(): Frame | undefined {
 /** @internal Runs `fn(...args)` with `frame` current; async work it starts inherits it. */
 export function runInFrame<A extends unknown[], R>(frame: Frame, fn: (...args: A) => R, ...args: A): R {
   return storage.run(frame, fn, ...args);
+}
+
+/** @internal `runInFrame` with exactly one argument (no rest array on hot paths). */
+export function runInFrame1<A, R>(frame: Frame, fn: (arg: A) => R, arg: A): R {
+  return storage.run(frame, fn, arg);
 }
