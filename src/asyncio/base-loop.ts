@@ -6,7 +6,7 @@
  * do. Its timers are deadlines of the engine's heap, so the run's clock (MockClock
  * included) drives them.
  */
-import { Context, copyContext } from "../contextvars/context.js";
+import { Context } from "../contextvars/context.js";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { currentTrioTask } from "../loop/current.js";
 import { WouldBlock } from "../loop/errors.js";
@@ -125,7 +125,7 @@ export abstract class BaseTrioEventLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: [...A] | [...A, { context?: Context }]): Handle {
     checkCallback(callback, "callSoon");
     this._checkClosed();
-    let context = args.length === 0 ? null : contextOption(args);
+    const context = args.length === 0 ? null : contextOption(args);
     if (context !== null) args = args.slice(0, -1) as typeof args;
     const handle = new Handle(callback, args, this, context ?? undefined);
     handle.task = this._task ?? undefined;

@@ -17,7 +17,7 @@ export function sleep<T = undefined>(delay: number, result?: T): Promise<T> {
     if (Number.isNaN(delay)) throw new ValueError("delay must not be NaN");
     loop = currentAioLoop("asyncio.sleep()");
   } catch (error) {
-    return Promise.reject(error as Error);
+    return Promise.reject(error);
   }
   // Not an async function: a bare yield costs the caller one promise.
   if (delay <= 0) return yieldToLoop(result as T);
