@@ -27,7 +27,7 @@ export interface AwaitingTask {
   readonly _loop: BaseTrioEventLoop;
   _mustCancel: boolean;
   _cancelMessage: string | undefined;
-  _waiters: Set<Future<unknown>>;
+  _waiters: Future<unknown>[] | null;
   _stepOnDoneTask(): boolean;
   toString(): string;
 }
@@ -222,7 +222,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
     const wakeup = new TaskWakeup(task, this, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!);
     capturedResolve = capturedReject = null;
     (this._callbacks ??= []).push(wakeup);
-    task._waiters.add(this);
+    (task._waiters ??= []).push(this);
     task._loop._stepSuspended(task);
     if (task._mustCancel && this.cancel(task._cancelMessage)) task._mustCancel = false;
     return promise;
@@ -269,7 +269,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
       const loop = this._loop;
       for (const entry of callbacks) {
         if (entry instanceof TaskWakeup) {
-          entry.task._waiters.delete(this);
+          removeWaiter(entry.task, this);
           loop._enqueue(entry);
         } else {
           // Through callSoon, as asyncio does: loops that override it see done callbacks.
@@ -317,6 +317,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
   toString(): string {
     return `<${this.constructor.name} ${this._reprInfo().join(" ")}>`;
   }
+}
+
+/** The task no longer waits on `future` (it completed). */
+function removeWaiter(task: AwaitingTask, future: Future<unknown>): void {
+  const waiters = task._waiters!;
+  if (waiters.length === 1 && waiters[0] === future) {
+    waiters.length = 0;
+    return;
+  }
+  const index = waiters.indexOf(future);
+  if (index >= 0) waiters.splice(index, 1);
 }
 
 /** A done callback waiting for its Future, with the Context it runs in. */
@@ -375,7 +386,7 @@ export class TaskWakeup {
       }
     }
     // Awaiting several Futures at once (Promise.all), the task resumes only with the last.
-    if (task._waiters.size === 0) task._loop._beginStep(task);
+    if (task._waiters === null || task._waiters.length === 0) task._loop._beginStep(task);
     try {
       if (ok) this.resolve(typeof this.onFulfilled === "function" ? this.onFulfilled(value) : value);
       else if (typeof this.onRejected === "function") this.resolve(this.onRejected(value));

@@ -1,5 +1,5 @@
-import { copyContext, type Context } from "../contextvars/context.js";
-import { currentFrame, Frame, runInFrame } from "../contextvars/frame.js";
+import { frameContext, snapshotContext, type Context } from "../contextvars/context.js";
+import { currentFrame, Frame, runInFrame1 } from "../contextvars/frame.js";
 import { NotImplementedError, RuntimeError, ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
@@ -32,16 +32,18 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * Sync methods: either flavor; awaiting a Task is asyncio-flavored.
  */
 export class Task<T = unknown> extends Future<T> {
-  /** @internal */ readonly _isTask = true as const;
+  // On the prototype (below), not on every task.
+  /** @internal */ declare readonly _isTask: true;
   /** @internal Ready-queue protocol: a task's first step is never cancelled as a handle. */
-  readonly _cancelled = false;
+  declare readonly _cancelled: false;
   /** @internal */ _mustCancel = false;
-  /** @internal The asyncio Futures the task's code is awaiting now. */
-  readonly _waiters = new Set<Future<unknown>>();
+  /** @internal The asyncio Futures the task's code is awaiting now (null: none yet). */
+  _waiters: Future<unknown>[] | null = null;
   /** @internal */ _numCancelsRequested = 0;
-  private _name: string;
+  private _name: string | number;
   private readonly _fn: () => PromiseLike<T> | T;
-  private readonly _context: Context;
+  /** The async context frame the task's code runs in (its Context is made when needed). */
+  private readonly _frame: Frame;
   private _controller: AbortController | null = null;
 
   /** Use `asyncio.createTask(fn)` or `loop.createTask(fn)`. */
@@ -56,8 +58,11 @@ export class Task<T = unknown> extends Future<T> {
     }
     super({ loop: options.loop });
     this._fn = fn;
-    this._name = options.name === undefined ? `Task-${++taskCounter}` : String(options.name);
-    this._context = options.context ?? copyContext();
+    // A number until the name is asked for: most tasks never are.
+    this._name = options.name === undefined ? ++taskCounter : String(options.name);
+    const context = options.context;
+    this._frame = new Frame(context ?? (null as unknown as Context), "asyncio", undefined, this);
+    if (context === undefined) this._frame.snapshot = snapshotContext();
     this._loop._enqueue(this);
     this._loop._registerTask(this);
   }
@@ -66,8 +71,9 @@ export class Task<T = unknown> extends Future<T> {
   _run(): void {
     if (this._stepOnDoneTask()) return;
     this._loop._beginStep(this);
-    const frame = new Frame(this._context, "asyncio", this._loop._task ?? undefined, this);
-    runInFrame(frame, startTask, this as Task<unknown>);
+    const frame = this._frame;
+    frame.task = this._loop._task ?? undefined;
+    runInFrame1(frame, startTask, this as Task<unknown>);
   }
 
   /**
@@ -119,7 +125,8 @@ export class Task<T = unknown> extends Future<T> {
     this._numCancelsRequested++;
     if (this._controller !== null && !this._controller.signal.aborted) this._controller.abort(new CancelledError(msg ?? ""));
     let cancelledWaiter = false;
-    for (const waiter of [...this._waiters]) if (waiter.cancel(msg)) cancelledWaiter = true;
+    const waiters = this._waiters;
+    if (waiters !== null) for (const waiter of [...waiters]) if (waiter.cancel(msg)) cancelledWaiter = true;
     if (cancelledWaiter) return true;
     this._mustCancel = true;
     this._cancelMessage = msg;
@@ -143,6 +150,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The task's name. */
   getName(): string {
+    if (typeof this._name === "number") this._name = `Task-${this._name}`;
     return this._name;
   }
 
@@ -158,7 +166,7 @@ export class Task<T = unknown> extends Future<T> {
 
   /** The contextvars Context the task runs in. */
   getContext(): Context {
-    return this._context;
+    return frameContext(this._frame);
   }
 
   /**
@@ -194,11 +202,16 @@ export class Task<T = unknown> extends Future<T> {
   /** @internal */
   override _reprInfo(): string[] {
     const info = super._reprInfo();
-    info.splice(1, 0, `name=${JSON.stringify(this._name)}`);
+    info.splice(1, 0, `name=${JSON.stringify(this.getName())}`);
     if (this._numCancelsRequested > 0 && !this.done()) info[0] = "cancelling";
     return info;
   }
 }
+
+Object.defineProperties(Task.prototype, {
+  _isTask: { value: true },
+  _cancelled: { value: false },
+});
 
 /** Calls the task's function in its frame; its outcome comes back to the task through the frame. */
 function startTask(task: Task<unknown>): void {
