@@ -213,11 +213,8 @@ describe("asyncio.gather", () => {
   });
 });
 
-/**
- * A core bug found while building gather. The test states asyncio's behaviour and fails
- * until the core is fixed (reported).
- */
-describe("asyncio core issues seen by gather (reported)", () => {
+/** Regression test: a core bug found while building gather. */
+describe("asyncio core regressions seen by gather", () => {
   it("Future.setException accepts a CancelledError (gather relies on it)", async () => {
     // asyncio's gather finishes the gathering Future with a cancelled child's
     // CancelledError as its exception, without cancelling it; the core's setException

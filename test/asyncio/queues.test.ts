@@ -448,10 +448,8 @@ describe("cancellation", () => {
       await q.join();
     }));
 
-  // Fails until the asyncio core delivers a cancel that arrives between a Future's
-  // wake-up and the task's resumption at that await (see "asyncio core" below). asyncio:
-  // g1 was woken for "a" but is cancelled before it resumes, so CancelledError comes out
-  // of its wait, "a" stays queued and g2 is woken for it.
+  // As in asyncio: g1 was woken for "a" but is cancelled before it resumes, so
+  // CancelledError comes out of its wait, "a" stays queued and g2 is woken for it.
   it("a getter cancelled after being woken passes the item to the next getter", () =>
     run(async () => {
       const q = new Queue<string>();

@@ -290,15 +290,12 @@ describe("asyncio.timeout", () => {
   });
 });
 
-/**
- * Engine and core bugs found while building the timeouts. These tests state asyncio's
- * behaviour and fail until the core is fixed (each is reported with its suspected cause).
- */
-describe("asyncio core issues seen by timeouts (reported)", () => {
+/** Regression tests: engine and core bugs found while building the timeouts. */
+describe("asyncio core regressions seen by timeouts", () => {
   it("MockClock autojump reaches a timer added after the loop parked", async () => {
-    // Suspected cause: the loop parks while a task's continuation (several microtasks)
+    // The cause was: the loop parks while a task's continuation (several microtasks)
     // is still pending; the engine becomes idle with no deadline, plans no autojump, and
-    // Runner._addDeadline does not re-plan it when the task then adds its timer.
+    // Runner._addDeadline did not re-plan it when the task then added its timer.
     const events: string[] = [];
     const loop = new asyncio.SyncTrioEventLoop({ clock: new MockClock({ autojumpThreshold: 0 }) });
     const main = loop.runUntilComplete(async () => {

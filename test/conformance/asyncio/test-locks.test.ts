@@ -3,11 +3,8 @@
 // Each IsolatedAsyncioTestCase body runs as `asyncio.run(async () => ...)` in real time
 // (the few sleeps and timeouts are of 10 to 50 ms). asyncio.gather, wait, wait_for,
 // timeout and TaskGroup are outside this port's scope: small local helpers stand in for
-// them. Where our ordering model changes what an assertion sees (a woken task resumes
-// right after the loop batch or task step that woke it, not at the next loop iteration,
-// and a task resuming from an uncontended acquire() lets its batch-mates run first), the
-// test says so next to it. Tests that fail because of the asyncio core are marked
-// "Core issue" with the reason. Not ported: see the end of the file.
+// them. Task wake-ups and steps follow asyncio's order, so the assertions are Python's.
+// Not ported: see the end of the file.
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../../src/asyncio/index.js";
 import { Barrier, BoundedSemaphore, Condition, Event, Lock, Semaphore } from "../../../src/asyncio/locks/index.js";
@@ -383,11 +380,6 @@ describe("ConditionTests", () => {
       const t2 = asyncio.createTask(c(2));
       const t3 = asyncio.createTask(c(3));
       await asyncio.sleep(0);
-      // Adapted: in Python each task's acquire() and wait() run in one step, so one
-      // sleep(0) finds all three waiting. Here a task resumes from its uncontended
-      // acquire() a microtask later, after its batch-mates queued on the lock: they take
-      // turns through it, which takes one more loop iteration.
-      await asyncio.sleep(0);
       expect(result).toEqual([]);
       expect(cond.locked()).toBe(false);
       expect(cond._waiters.length).toBe(3);
@@ -707,9 +699,6 @@ describe("ConditionTests", () => {
     });
   });
 
-  // Core issue: CPython hands the CancelledError a task ended with to the first awaiter
-  // of the task (Future._make_cancelled_error returns _cancelled_exc once); our Task makes
-  // a new CancelledError (with the original as its cause), so the identity check fails.
   it("test_cancelled_error_wakeup", async () => {
     await run(async () => {
       const wake = false;
@@ -743,9 +732,6 @@ describe("ConditionTests", () => {
     });
   });
 
-  // Core issue: CPython hands the CancelledError a task ended with to the first awaiter
-  // of the task (Future._make_cancelled_error returns _cancelled_exc once); our Task makes
-  // a new CancelledError (with the original as its cause), so the identity check fails.
   it("test_cancelled_error_re_aquire", async () => {
     await run(async () => {
       let wake = false;
@@ -974,10 +960,6 @@ describe("SemaphoreTests", () => {
     });
   });
 
-  // Core issue: task.cancel() after the Future a task awaits got its result, but before
-  // the task resumed, must raise CancelledError at that await (asyncio's _must_cancel);
-  // our Task delivers it at the next await instead, so c2 acquires the semaphore and
-  // enters its block (where Python's c2 would fail the test) before being cancelled.
   it("test_acquire_no_hang", async () => {
     await run(async () => {
       const sem = new Semaphore(1);
@@ -1408,10 +1390,6 @@ describe("BarrierTests", () => {
     });
   });
 
-  // Core issue (ordering model): in asyncio the tasks a barrier state change wakes
-  // re-acquire its lock one loop step at a time, after the waking task's own step; here
-  // they resume together, right after it, and queue on the lock before that task's next
-  // call (reset/abort) does, so the call lands after they moved on. Nobody gets BrokenBarrierError.
   it("test_reset_barrier_when_tasks_half_draining", async () => {
     await run(async () => {
       const barrier = new Barrier(N);
@@ -1436,10 +1414,6 @@ describe("BarrierTests", () => {
     });
   });
 
-  // Core issue (ordering model): in asyncio the tasks a barrier state change wakes
-  // re-acquire its lock one loop step at a time, after the waking task's own step; here
-  // they resume together, right after it, and queue on the lock before that task's next
-  // call (reset/abort) does, so the call lands after they moved on. The parties end up split across rounds: deadlock.
   it("test_reset_barrier_when_tasks_half_draining_half_blocking", { timeout: 3000 }, async () => {
     await run(async () => {
       const barrier = new Barrier(N);
@@ -1515,10 +1489,6 @@ describe("BarrierTests", () => {
     });
   });
 
-  // Core issue (ordering model): in asyncio the tasks a barrier state change wakes
-  // re-acquire its lock one loop step at a time, after the waking task's own step; here
-  // they resume together, right after it, and queue on the lock before that task's next
-  // call (reset/abort) does, so the call lands after they moved on. The parties end up split across rounds: deadlock.
   it("test_reset_barrier_while_tasks_draining", { timeout: 3000 }, async () => {
     await run(async () => {
       const barrier = new Barrier(N);
@@ -1567,10 +1537,6 @@ describe("BarrierTests", () => {
     });
   });
 
-  // Core issue (ordering model): in asyncio the tasks a barrier state change wakes
-  // re-acquire its lock one loop step at a time, after the waking task's own step; here
-  // they resume together, right after it, and queue on the lock before that task's next
-  // call (reset/abort) does, so the call lands after they moved on. Nobody gets BrokenBarrierError in its first wait.
   it("test_abort_barrier_when_tasks_half_draining_half_blocking", async () => {
     await run(async () => {
       const barrier = new Barrier(N);

@@ -252,9 +252,6 @@ describe("test_queues.py QueuePutTests", () => {
     expect(q.getNowait()).toBe(1);
   });
 
-  // Fails until the asyncio core delivers a cancel that arrives between a Future's
-  // wake-up and the task's resumption at that await (reported to the lead): the reader
-  // returns 1 and is then marked cancelled, so item 1 is lost.
   it("test_get_cancel_drop_one_pending_reader", () =>
     run(async () => {
       const q = new Queue<number>();

@@ -769,8 +769,6 @@ describe("test_taskgroups.py TestTaskGroup", () => {
     }));
 
   it("test_cancelling_level_preserved", () =>
-    // Fails until uncancel() down to 0 clears the pending cancel, as in Python 3.13
-    // (reported; repro in test/asyncio/timeouts.test.ts).
     run(async () => {
       async function raiseAfter(t: number, e: new () => Error): Promise<void> {
         await sleep(t);
@@ -785,8 +783,6 @@ describe("test_taskgroups.py TestTaskGroup", () => {
     }));
 
   it("test_nested_groups_both_cancelled", () =>
-    // Fails until uncancel() down to 0 clears the pending cancel, as in Python 3.13
-    // (reported; repro in test/asyncio/timeouts.test.ts).
     run(async () => {
       async function raiseAfter(t: number, e: new () => Error): Promise<void> {
         await sleep(t);
@@ -843,9 +839,6 @@ describe("test_taskgroups.py TestTaskGroup", () => {
     }));
 
   it("test_exception_refcycles_propagate_cancellation_error", () =>
-    // Fails until a cancel requested while the task is between two awaits is delivered
-    // at its next await even when that Future completed meanwhile (reported; repro in
-    // test/asyncio/timeouts.test.ts): the timeout's cancel is lost here.
     run(async () => {
       // Only the observable part: the TimeoutError's cause is the CancelledError (the
       // reference-cycle checks need Python's gc).
@@ -896,8 +889,6 @@ describe("test_taskgroups.py TestTaskGroup", () => {
     }));
 
   it("test_cancellation_does_not_leak_out_of_tg", () =>
-    // Fails until uncancel() down to 0 clears the pending cancel, as in Python 3.13
-    // (reported; repro in test/asyncio/timeouts.test.ts).
     run(async () => {
       class MyError extends Error {}
       async function throwError(): Promise<void> {

@@ -50,14 +50,9 @@ async function runBriefly(loop: TestLoop): Promise<void> {
   await loop.runUntilComplete(async () => {});
 }
 
-/**
- * `GatherTestsBase._run_loop`: runs the loop while it has ready callbacks. Adapted: it
- * runs at least once, because a task woken by a Future is not a ready callback here (it
- * resumes as a microtask), so `_ready` can be empty while a task is about to run.
- */
+/** `GatherTestsBase._run_loop`: runs the loop while it has ready callbacks. */
 async function runLoop(loop: TestLoop): Promise<void> {
-  do await runBriefly(loop);
-  while (loop._ready.length > 0);
+  while (loop._ready.length > 0) await runBriefly(loop);
 }
 
 /** unittest's `assertRaises`: the expected error is returned, any other one propagates. */
@@ -151,9 +146,6 @@ describe("test_tasks.py BaseTaskTests (wait)", () => {
   it(
     "test_wait_really_done",
     withLoops(async (loop) => {
-      // Fails until the engine wakes tasks in FIFO order (reported; repro in
-      // test/asyncio/wait.test.ts): here a task resumes as a chain of microtasks, and the
-      // loop may run its next batch before a longer chain has finished.
       // there is possibility that some tasks in the pending list became done but their
       // callbacks haven't all been called yet
       const a = loop.createTask(async () => {
@@ -254,9 +246,6 @@ describe("test_tasks.py BaseTaskTests (wait)", () => {
   it(
     "test_wait_concurrent_complete",
     withLoops(async (loop) => {
-      // Fails until the engine wakes tasks in FIFO order (reported; repro in
-      // test/asyncio/wait.test.ts): here a task resumes as a chain of microtasks, and the
-      // loop may run its next batch before a longer chain has finished.
       const a = loop.createTask(sleeper(0.1));
       const b = loop.createTask(sleeper(0.15));
       const [done, pending] = await loop.runUntilComplete(() => wait([b, a], { timeout: 0.1 }));
@@ -832,9 +821,6 @@ describe("test_tasks.py BaseTaskTests (gather)", () => {
   it(
     "test_cancel_gather_1",
     withLoops(async (loop) => {
-      // Fails until the engine wakes tasks in FIFO order (reported; repro in
-      // test/asyncio/wait.test.ts): here a task resumes as a chain of microtasks, and the
-      // loop may run its next batch before a longer chain has finished.
       // A gathering future refuses to be cancelled once all children are done.
       const fut = loop.createFuture<number>();
       const gatherTask = await loop.runUntilComplete(async () => {
@@ -1054,8 +1040,6 @@ describe("test_tasks.py FutureGatherTests", () => {
       await runLoop(loop);
       expect(fut.done()).toBe(true);
       expect(cb.calls).toEqual([[fut]]);
-      // Fails until the core accepts a CancelledError in Future.setException (reported):
-      // asyncio finishes the gathering Future with it instead of cancelling it.
       expect(fut.cancelled()).toBe(false);
       expect(fut.exception()).toBeInstanceOf(asyncio.CancelledError);
       // Does nothing

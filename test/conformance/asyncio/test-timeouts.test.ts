@@ -70,10 +70,6 @@ describe("test_timeouts.py TimeoutTests", () => {
     }));
 
   it("test_nested_timeouts", () =>
-    // Fails until the core keeps a second cancel() from leaving a pending cancel behind
-    // when the first CancelledError is already on its way, or uncancel() down to 0 clears
-    // it as in Python 3.13 (both reported; repros in test/asyncio/timeouts.test.ts): the
-    // test task itself then ends cancelled.
     run(async () => {
       let cancelled = false;
       let cm1: Timeout | undefined;
@@ -485,9 +481,6 @@ describe("test_timeouts.py TimeoutTests", () => {
     }));
 
   it("test_timeout_taskgroup", () =>
-    // Fails until uncancel() down to 0 clears the pending cancel, as in Python 3.13
-    // (reported; repro in test/asyncio/timeouts.test.ts): the TaskGroup re-requests the
-    // timeout's cancel, and the test task then ends cancelled.
     run(async () => {
       async function task(): Promise<void> {
         try {

@@ -37,11 +37,9 @@ describe("assertCheckpoints", () => {
     });
   });
 
-  // Engine discrepancy (reported): Trio's nursery exit waits for its children in
-  // wait_task_rescheduled(aborted), and every wait_task_rescheduled counts as a cancel
-  // point (its abort function returns FAILED, but the counter is bumped regardless).
-  // Our engine parks the parent with a null abort function, which counts only as a
-  // schedule point, so this block "did not yield".
+  // Trio's nursery exit waits for its children in wait_task_rescheduled(aborted), and
+  // every wait_task_rescheduled counts as a cancel point (its abort function returns
+  // FAILED, but the counter is bumped regardless).
   it("waiting for children at nursery exit is a checkpoint", async () => {
     await trio.run(async () => {
       await assertCheckpoints(() =>
