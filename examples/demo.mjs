@@ -1,6 +1,6 @@
 // `npm run demo`: a tour of what works so far, printing what happens.
 import { setTimeout as delay } from "node:timers/promises";
-import { contextvars, sniffio, trio } from "trio-asyncio";
+import { asyncio, contextvars, sniffio, trio } from "trio-asyncio";
 
 const requestId = new contextvars.ContextVar("requestId", { default: "-" });
 const t0 = performance.now();
@@ -70,6 +70,33 @@ await trio.run(async () => {
   }
 });
 log(`back at the top level; the request id is ${requestId.get()}`);
+
+// The asyncio flavor on the same engine: an event loop with Tasks, callbacks, timeouts.
+const answers = await asyncio.run(async () => {
+  requestId.set("D");
+  log("asyncio.run started");
+  asyncio.getRunningLoop().callSoon(() => log("a callback, in a copy of its scheduler's context"));
+  const results = await asyncio.gather(
+    async () => {
+      requestId.set("E");
+      await asyncio.sleep(0.01);
+      log("task E done");
+      return "E";
+    },
+    async () => {
+      await asyncio.sleep(0.02);
+      log("task done (it inherited the request id)");
+      return requestId.get();
+    },
+  );
+  try {
+    await asyncio.waitFor(() => asyncio.sleep(1), 0.01);
+  } catch (error) {
+    log(`waitFor gave up after 10 ms: ${error.name}`);
+  }
+  return results;
+});
+log(`asyncio.run returned ${JSON.stringify(answers)}`);
 
 // Flavor detection is per block, for libraries that support several runtimes.
 await sniffio.withAsyncLibrary("curio", async () => log("inside withAsyncLibrary"));

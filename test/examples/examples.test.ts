@@ -16,7 +16,7 @@ describe("examples", () => {
     expect(examples).toContain("demo.mjs");
   });
 
-  it("demo.mjs: requests, timeouts, cancellation, abortable APIs, error groups", () => {
+  it("demo.mjs: requests, timeouts, cancellation, abortable APIs, error groups, the asyncio flavor", () => {
     const out = run("demo.mjs");
     expect(out).toMatch(/\[request A\] \[trio\] finished/);
     expect(out).toMatch(/\[request B\] \[trio\] timed out after 50 ms: cancelled/);
@@ -25,6 +25,26 @@ describe("examples", () => {
     expect(out).toMatch(/nursery raised ExceptionGroup with \[Error: boom\]/);
     expect(out).toMatch(/\[request -\] \[no async library\] back at the top level; the request id is -/);
     expect(out).toMatch(/\[curio\] inside withAsyncLibrary/);
+    expect(out).toMatch(/\[request D\] \[asyncio\] asyncio.run started/);
+    expect(out).toMatch(/\[request D\] \[asyncio\] a callback, in a copy of its scheduler's context/);
+    expect(out).toMatch(/\[request E\] \[asyncio\] task E done/);
+    expect(out).toMatch(/\[request D\] \[asyncio\] task done \(it inherited the request id\)/);
+    expect(out).toMatch(/waitFor gave up after 10 ms: TimeoutError/);
+    expect(out).toMatch(/\[request -\] \[no async library\] asyncio.run returned \["E","D"\]/);
+  });
+
+  it("asyncio-quickstart.mjs: the README's asyncio quick start", () => {
+    expect(run("asyncio-quickstart.mjs").split("\n").filter(Boolean)).toEqual([
+      "[ 'a page', 'b page' ]",
+      "home page",
+      "TimeoutError",
+      "sibling got CancelledError",
+      "ExceptionGroup: Error: boom",
+      "consumed 1",
+      "consumed 2",
+      "consumed 3",
+      "set by a callback",
+    ]);
   });
 
   it("trio-quickstart.mjs: the README's Trio quick start", () => {
