@@ -12,6 +12,7 @@ import { currentTrioTask } from "../loop/current.js";
 import { WouldBlock } from "../loop/errors.js";
 import type { Runner } from "../loop/runner.js";
 import type { Task as TrioTask } from "../loop/task.js";
+import type { AbstractEventLoop } from "./abstract-loop.js";
 import { Future, type AwaitingTask } from "./futures.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { logger } from "./log.js";
@@ -80,7 +81,7 @@ function isAsyncFunction(fn: object): boolean {
  * The asyncio event loop of trio-asyncio (`trio_asyncio.BaseTrioEventLoop`); every loop
  * is one, running on the Trio engine. Its scheduling methods are sync, either flavor.
  */
-export abstract class BaseTrioEventLoop {
+export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   /** @internal The engine run the loop lives in. */
   _runner: Runner | null = null;
   /** @internal The Trio task running the loop. */

@@ -9,6 +9,7 @@ export {
   type ExceptionHandler,
   type TaskFactory,
 } from "./base-loop.js";
+export type { AbstractEventLoop } from "./abstract-loop.js";
 export { SyncTrioEventLoop, type SyncLoopOptions } from "./sync-loop.js";
 export { Handle, TimerHandle } from "./handles.js";
 export { Future, isFuture, type DoneCallback, type DoneCallbackOptions, type FutureOptions } from "./futures.js";
