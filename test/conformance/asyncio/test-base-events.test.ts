@@ -496,7 +496,7 @@ describe("RunningLoopTests", HANG, () => {
   });
 });
 
-// Not ported (the lead lists these in test/conformance/README.md):
+// Not ported (also listed in test/conformance/README.md):
 // - BaseEventTests (test_ipaddr_info, test_port_parameter_types, ...), MyProto,
 //   BaseEventLoopWithSelectorTests, BaseLoopSockSendfileTests, TestSelectorUtils,
 //   test_getnameinfo, test_subprocess_*_invalid_args, test_accept_connection_*:

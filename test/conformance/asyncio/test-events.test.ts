@@ -381,7 +381,7 @@ describe("GetEventLoopTestsMixin", HANG, () => {
   });
 });
 
-// Not ported (the lead lists these in test/conformance/README.md):
+// Not ported (also listed in test/conformance/README.md):
 // - EventLoopTestsMixin cases with threads (test_call_soon_threadsafe,
 //   test_call_soon_threadsafe_handle_*: `_ThreadSafeHandle`), executors
 //   (test_run_in_executor*), file descriptors, sockets, pipes, ptys, signals, SSL and

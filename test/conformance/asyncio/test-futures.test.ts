@@ -528,7 +528,7 @@ describe("BaseFutureDoneCallbackTests", () => {
   });
 });
 
-// Not ported (the lead lists these in test/conformance/README.md):
+// Not ported (also listed in test/conformance/README.md):
 // - DuckTests (test_wrap_future, test_ensure_future): no duck-typed Futures
 //   (`_asyncio_future_blocking`); isFuture is an instanceof check, and any other thenable
 //   given to ensureFuture is awaited by a new Task. No wrap_future (no concurrent.futures).

@@ -128,11 +128,8 @@ describe("test_queues.py QueueGetTests", () => {
       expect(waiter.result()).toBeUndefined();
     }));
 
-  // Real time (10 ms): on a MockClock loop, a timer set by task code after the loop went
-  // idle is never autojumped to (core bug reported to the lead, repro in
-  // test/asyncio/queues.test.ts).
   it("test_blocking_get_wait", () =>
-    run(async () => {
+    runMock(async () => {
       const loop = asyncio.getRunningLoop();
       const q = new Queue<number>();
       let started = false;
@@ -149,6 +146,7 @@ describe("test_queues.py QueueGetTests", () => {
       expect(finished).toBe(false);
       loop.callLater(0.01, () => q.putNowait(1));
       const res = await queueGetTask;
+      expect(loop.time()).toBe(0.01);
       expect(finished).toBe(true);
       expect(res).toBe(1);
     }));
@@ -203,14 +201,13 @@ describe("test_queues.py QueueGetTests", () => {
     }));
 
   it("test_cancelled_getters_not_being_held_in_self_getters", () =>
-    run(async () => {
+    runMock(async () => {
       // wait_for(queue.get(), 0.1) becomes a task cancelled by a timer: the cancellation
-      // path is the same, the error is CancelledError instead of TimeoutError. 10 ms of
-      // real time instead of 100 (see test_blocking_get_wait for why not a MockClock).
+      // path is the same, the error is CancelledError instead of TimeoutError.
       const loop = asyncio.getRunningLoop();
       const queue = new Queue<number>(5);
       const get = asyncio.createTask(() => queue.get());
-      loop.callLater(0.01, () => get.cancel());
+      loop.callLater(0.1, () => get.cancel());
       expect(await settle(get)).toBeInstanceOf(asyncio.CancelledError);
       expect(queue._getters.length).toBe(0);
     }));
@@ -271,7 +268,6 @@ describe("test_queues.py QueuePutTests", () => {
       expect(reader.result()).toBe(1);
     }));
 
-  // Fails for the same core reason as test_get_cancel_drop_one_pending_reader.
   it("test_get_cancel_drop_many_pending_readers", () =>
     run(async () => {
       // The TaskGroup becomes three tasks awaited at the end.
@@ -289,11 +285,11 @@ describe("test_queues.py QueuePutTests", () => {
       // It is undefined in which order concurrent readers receive results.
       expect(new Set([reader2.result(), reader3.result()])).toEqual(new Set([1, 2]));
     }),
-    2000, // without the core fix an item is lost and the test would wait forever
+    2000, // if an item were lost, the test would wait forever
   );
 
-  // Fails for the same core reason as test_get_cancel_drop_one_pending_reader (here the
-  // writer's put of 2 completes and the task is then marked cancelled: 2 is put twice).
+  // The writer is cancelled after its put of 2 was accepted but before it resumed: the
+  // put raises CancelledError and 2 must not be put twice.
   it("test_put_cancel_drop", () =>
     run(async () => {
       const q = new Queue<number>(1);
@@ -313,7 +309,7 @@ describe("test_queues.py QueuePutTests", () => {
       expect(q.getNowait()).toBe(2);
       expect(q.qsize()).toBe(0);
     }),
-    2000, // without the core fix an item is lost and the test would wait forever
+    2000, // if an item were lost, the test would wait forever
   );
 
   it("test_nonblocking_put_exception", () => {

@@ -367,7 +367,7 @@ describe("RunnerTests", HANG, () => {
   });
 });
 
-// Not ported (the lead lists these in test/conformance/README.md):
+// Not ported (also listed in test/conformance/README.md):
 // - The `_is_debug_mode` parts of test_asyncio_run_debug: PYTHONASYNCIODEBUG / -X dev.
 // - test_asyncio_run_closes_gens_after_hanging_tasks_errors: async generator hooks
 //   (no asyncgen finalization in JavaScript).

@@ -790,8 +790,7 @@ describe("test_tasks.py BaseTaskTests (shield)", () => {
       parent.cancel();
       // This should cancel inner1 and inner2 but not child1 and child2.
       await runBriefly(loop);
-      // Python: parent.exception() is a CancelledError (parent not cancelled); the core
-      // refuses a CancelledError in setException, so parent is cancelled (reported).
+      // As in Python, parent.exception() is a CancelledError: parent is not cancelled.
       expect(() => parent.exception()).not.toThrow();
       expect(parent.exception()).toBeInstanceOf(asyncio.CancelledError);
       expect(inner1.cancelled()).toBe(true);

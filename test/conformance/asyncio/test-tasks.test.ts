@@ -1334,7 +1334,7 @@ describe("SleepTests", HANG, () => {
   });
 });
 
-// Not ported (the lead lists these in test/conformance/README.md):
+// Not ported (also listed in test/conformance/README.md):
 // - gather/wait/as_completed/shield/wait_for tests, test_cancel_gather_*,
 //   test_yield_wait_does_not_shield_cancel, GatherTestsBase and subclasses: ported
 //   with those functions by another helper.
