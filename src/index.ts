@@ -3,6 +3,7 @@
  * event loops in one Node.js program, with explicit adapters between them.
  * @packageDocumentation
  */
+export * from "./decorators/index.js";
 export * as contextvars from "./contextvars/index.js";
 export * as trio from "./trio/index.js";
 export * as asyncio from "./asyncio/index.js";

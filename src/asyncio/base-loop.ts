@@ -7,7 +7,8 @@
  * included) drives them.
  */
 import { Context } from "../contextvars/context.js";
-import { RuntimeError, ValueError } from "../errors/builtins.js";
+import { KeyError, RuntimeError, ValueError } from "../errors/builtins.js";
+import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
 import { WouldBlock } from "../loop/errors.js";
 import type { Runner } from "../loop/runner.js";
@@ -16,7 +17,14 @@ import type { AbstractEventLoop } from "./abstract-loop.js";
 import { Future, type AwaitingTask } from "./futures.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { logger } from "./log.js";
-import { Task, type TaskOptions } from "./tasks.js";
+import { ensureFuture, Task, type TaskOptions } from "./tasks.js";
+import { runAioFuture, type TrioWaiter } from "./aio-future.js";
+import { AsyncHandle, TrioFuture } from "./trio-handle.js";
+import { closeSync } from "node:fs";
+import type { Nursery } from "../loop/nursery.js";
+import { ParkingLot } from "../loop/parking-lot.js";
+import { Abort } from "../loop/task.js";
+import { checkpoint, reschedule, waitTaskRescheduled } from "../loop/traps.js";
 
 /** What the exception handler receives (asyncio's context dict). */
 export interface ExceptionContext {
@@ -37,7 +45,8 @@ export type TaskFactory = (loop: BaseTrioEventLoop, fn: () => unknown, options: 
 /** Something the loop runs: a callback Handle or a Task's first step. */
 export interface ReadyEntry {
   readonly _cancelled: boolean;
-  _run(): void;
+  /** Runs the entry; true asks the loop to let the engine run once before the next entry. */
+  _run(): void | boolean;
   toString(): string;
 }
 
@@ -67,6 +76,23 @@ function checkCallback(callback: unknown, method: string): void {
   }
 }
 
+function checkTrioFunction(fn: unknown, method: string): void {
+  if (typeof fn === "function") return;
+  throw new TypeError(
+    isThenable(fn)
+      ? `${method}() needs a Trio-flavored async function, got a Promise: pass the function and its arguments, ${method}(fn, ...args), not ${method}(fn(...args))`
+      : `${method}() needs a Trio-flavored async function, got ${fn === null ? "null" : typeof fn}`,
+  );
+}
+
+function toFd(fd: number | { fileno(): number }): number {
+  const n = typeof fd === "object" && fd !== null && typeof fd.fileno === "function" ? fd.fileno() : fd;
+  if (typeof n !== "number" || !Number.isInteger(n) || n < 0) {
+    throw new TypeError(`a file descriptor (a non-negative integer, or an object with fileno()) was expected, got ${describeValue(n)}`);
+  }
+  return n;
+}
+
 function isThenable(value: unknown): boolean {
   return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 }
@@ -92,10 +118,20 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   /** @internal */ _stopping = false;
   /** @internal */ _closed = false;
   private _idle = false;
+  /** @internal Set by a stop entry: the loop stops right after it, before the rest of its batch. */
+  _stopNow = false;
   /** The task whose step is running (the loop waits for it to suspend). */
   private _stepTask: Task<unknown> | AwaitingTask | null = null;
   private _stepResolve: (() => void) | null = null;
   private _fallbackArmed = false;
+  /** @internal Trio tasks waiting in runAioFuture for this loop's Futures. */
+  readonly _trioWaiters = new Set<TrioWaiter>();
+  /** @internal The nursery of the Trio tasks started from this loop (null while it cannot start any). */
+  _nursery: Nursery | null = null;
+  /** @internal Parked in waitStopped(). */
+  private readonly _stoppedLot = new ParkingLot();
+  /** @internal File descriptors closed with the loop (autoclose). */
+  private readonly _closeFiles = new Set<number>();
   private readonly _timers = new Set<TimerHandle>();
   private readonly _tasks = new Set<Task<unknown>>();
   private _debug = false;
@@ -193,6 +229,102 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     return this._taskFactory;
   }
 
+  // ------------------------------------------------------------ Trio from asyncio, asyncio from Trio
+
+  /**
+   * Starts `fn(...args)`, a Trio-flavored async function, as a Trio task when the loop
+   * reaches it, and returns an asyncio Future of its result. Cancelling the Future
+   * cancels the task; the Future is settled when the task is done (see `TrioFuture`).
+   * Errors go only to the Future: await it. Sync, either flavor (awaiting the Future is
+   * asyncio-flavored).
+   */
+  trioAsFuture<T, A extends unknown[]>(fn: (...args: A) => PromiseLike<T> | T, ...args: A): TrioFuture<T> {
+    checkTrioFunction(fn, "trioAsFuture");
+    this._checkClosed();
+    const future = new TrioFuture<T>({ loop: this });
+    this._enqueue(new AsyncHandle(fn as (...a: unknown[]) => unknown, args, this, future));
+    return future;
+  }
+
+  /**
+   * Starts `fn(...args)`, a Trio-flavored async function, as a Trio task when the loop
+   * reaches it; an error it throws goes to the loop's exception handler (which, on a
+   * loop opened with `openLoop`, ends the loop with it). Returns a Handle that cancels
+   * the task. Sync, either flavor.
+   */
+  runTrioTask<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): Handle {
+    checkTrioFunction(fn, "runTrioTask");
+    this._checkClosed();
+    const handle = new AsyncHandle(fn as (...a: unknown[]) => unknown, args, this, null);
+    this._enqueue(handle);
+    return handle;
+  }
+
+  /**
+   * Runs `fn()` (an asyncio-flavored function, started as a Task of this loop) or awaits
+   * an asyncio Future or Promise, and returns the result, with `runAioFuture`'s
+   * cancellation rules. Trio-flavored.
+   */
+  async runAioCoroutine<T>(fnOrAwaitable: (() => PromiseLike<T> | T) | PromiseLike<T>): Promise<T> {
+    this._checkClosed();
+    return runAioFuture(ensureFuture(fnOrAwaitable, { loop: this }));
+  }
+
+  /**
+   * Waits until every callback scheduled before this call has run (from asyncio code:
+   * `await trioAsAio(loop.synchronize)()`). Trio-flavored.
+   */
+  async synchronize(): Promise<void> {
+    const task = currentTrioTask("loop.synchronize()");
+    let waiting = true;
+    this.callSoon(() => {
+      if (waiting) {
+        waiting = false;
+        reschedule(task);
+      }
+    });
+    await waitTaskRescheduled(() => {
+      waiting = false;
+      return Abort.SUCCEEDED;
+    });
+  }
+
+  /** Waits until the loop is not running. Trio-flavored. */
+  async waitStopped(): Promise<void> {
+    const task = currentTrioTask("loop.waitStopped()");
+    if (!this._running) {
+      await checkpoint();
+      return;
+    }
+    await this._stoppedLot._park(task, "loop.waitStopped()");
+  }
+
+  /**
+   * Closes file descriptor `fd` (a number, or an object with `fileno()`) when the loop
+   * closes, as a safety net next to your own cleanup. Sync, either flavor.
+   */
+  autoclose(fd: number | { fileno(): number }): void {
+    this._closeFiles.add(toFd(fd));
+  }
+
+  /** Stops closing `fd` with the loop; throws KeyError if it was not marked. Sync, either flavor. */
+  noAutoclose(fd: number | { fileno(): number }): void {
+    const n = toFd(fd);
+    if (!this._closeFiles.delete(n)) throw new KeyError(String(n));
+  }
+
+  /** @internal Throws if this loop can no longer run a Future's callbacks (a Trio wait would hang). */
+  _checkCanDeliver(future: Future<unknown>): void {
+    if (this._closed) throw new RuntimeError(`Event loop is closed: ${String(future)} can no longer be waited for`);
+  }
+
+  /** @internal The loop will never run again: fail the Trio tasks waiting for its Futures. */
+  _failTrioWaiters(): void {
+    const waiters = [...this._trioWaiters];
+    this._trioWaiters.clear();
+    for (const waiter of waiters) waiter.fail(this);
+  }
+
   // ------------------------------------------------------------ errors and debugging
 
   /** Sets (or with null, removes) the handler of errors the loop cannot raise. */
@@ -264,6 +396,15 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     this._ready = [];
     for (const timer of [...this._timers]) timer.cancel();
     this._timers.clear();
+    this._failTrioWaiters();
+    for (const fd of this._closeFiles) {
+      try {
+        closeSync(fd);
+      } catch (error) {
+        this.callExceptionHandler({ message: `Error closing file descriptor ${fd} with the loop`, exception: error });
+      }
+    }
+    this._closeFiles.clear();
   }
 
   /** Finalizes asyncio async generators (none need it in JavaScript: no-op). asyncio-flavored. */
@@ -391,8 +532,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   /** Runs one entry; in debug mode, reports a slow one (a task step counts whole). */
   private async _runEntry(entry: ReadyEntry): Promise<void> {
     const t0 = performance.now();
-    entry._run();
-    if (this._stepTask !== null) await this._stepDone();
+    if (entry._run() === true) await this._runner!._schedulePoint(this._task!, "asyncio event loop (starting a Trio task)");
+    else if (this._stepTask !== null) await this._stepDone();
     const seconds = (performance.now() - t0) / 1000;
     if (seconds >= this.slowCallbackDuration) logger.warning(`Executing ${String(entry)} took ${seconds.toFixed(3)} seconds`);
   }
@@ -400,10 +541,10 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   /**
    * @internal Runs the loop in the calling Trio task until `stop()`: one batch per
    * iteration (the entries ready when it starts, in FIFO order; a task step runs to its
-   * next suspension before the next entry); parks while there is nothing to do.
-   * Trio-flavored.
+   * next suspension before the next entry); parks while there is nothing to do, or with
+   * `untilIdle`, returns then. Trio-flavored.
    */
-  async _runUntilStopped(): Promise<void> {
+  async _runUntilStopped(untilIdle = false): Promise<void> {
     const task = currentTrioTask("asyncio event loop");
     const runner = task.runner;
     this._task = task;
@@ -423,15 +564,24 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
                 await this._runEntry(entry);
                 continue;
               }
-              entry._run();
-              if (this._stepTask !== null) await this._stepDone();
+              if (entry._run() === true) await runner._schedulePoint(task, "asyncio event loop (starting a Trio task)");
+              else if (this._stepTask !== null) await this._stepDone();
+              if (this._stopNow) {
+                // A stop entry: what is left of the batch runs first next time.
+                this._stopNow = false;
+                this._stopping = true;
+                this._ready = batch.slice(i + 1).concat(this._ready);
+                batch.length = 0;
+                break;
+              }
             }
           } finally {
             this._stepTask = null;
             batch.length = 0;
-            this._spare = batch;
+            if (batch !== this._ready) this._spare = batch;
           }
         } else if (!this._stopping && !this._closed) {
+          if (untilIdle) break;
           this._idle = true;
           await runner._park(task, null, "asyncio event loop (waiting for callbacks)");
           continue;
@@ -445,8 +595,13 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       this._idle = false;
       this._running = false;
       this._stopping = false;
+      this._stoppedLot.unparkAll();
+      this._onStopped();
     }
   }
+
+  /** @internal The loop stopped running (a sync loop may run again). */
+  protected _onStopped(): void {}
 
   toString(): string {
     return `<${this.constructor.name} running=${this._closed ? "closed" : this._running ? "yes" : "no"}>`;

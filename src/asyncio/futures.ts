@@ -37,6 +37,9 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 type Fulfilled<T, R> = ((value: T) => R | PromiseLike<R>) | null | undefined;
 type Rejected<R> = ((reason: unknown) => R | PromiseLike<R>) | null | undefined;
 
+/** @internal `runAioFuture`, registered by its module (which imports this one). */
+export const trioWait: { runAioFuture: (<T>(future: Future<T>) => Promise<T>) | null } = { runAioFuture: null };
+
 /** Exceptions set on Futures that were dropped without anyone retrieving them. */
 const neverRetrieved = new FinalizationRegistry<{ loop: BaseTrioEventLoop; kind: string; exception: unknown }>((info) => {
   info.loop.callExceptionHandler({ message: `${info.kind} exception was never retrieved`, exception: info.exception });
@@ -212,6 +215,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
       }
       // A done Future does not suspend the task (asyncio's `await` of a done Future does not yield).
       if (this._state === PENDING) return this._awaitFromTask(task, onFulfilled, onRejected);
+    } else if ((slot as { _allowAsyncio?: boolean } | undefined)?._allowAsyncio === true) {
+      // Trio code under allowAsyncio(): a cancellable Trio wait, as runAioFuture.
+      return trioWait.runAioFuture!(this).then(onFulfilled, onRejected);
     }
     return this._native().then(onFulfilled, onRejected);
   }

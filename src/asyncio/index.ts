@@ -12,6 +12,8 @@ export {
 export type { AbstractEventLoop } from "./abstract-loop.js";
 export { SyncTrioEventLoop, type SyncLoopOptions } from "./sync-loop.js";
 export { Handle, TimerHandle } from "./handles.js";
+export { AsyncHandle, TrioFuture } from "./trio-handle.js";
+export { runAioFuture } from "./aio-future.js";
 export { Future, isFuture, type DoneCallback, type DoneCallbackOptions, type FutureOptions } from "./futures.js";
 export { Task, allTasks, createTask, currentTask, ensureFuture, type TaskOptions } from "./tasks.js";
 export { sleep } from "./sleep.js";

@@ -3,6 +3,7 @@ import type { Clock } from "../loop/clock.js";
 import { currentTrioTask } from "../loop/current.js";
 import { startRun } from "../loop/run.js";
 import type { Runner } from "../loop/runner.js";
+import { openNursery } from "../loop/nursery.js";
 import { Abort, type Task as TrioTask } from "../loop/task.js";
 import { BaseTrioEventLoop } from "./base-loop.js";
 import { runningLoopOrNull } from "./current.js";
@@ -153,21 +154,33 @@ export class SyncTrioEventLoop extends BaseTrioEventLoop {
   }
 }
 
-/** The main task of a sync loop's private run: runs the loop each time it is asked to. */
+/**
+ * The main task of a sync loop's private run: runs the loop each time it is asked to,
+ * with a nursery for the Trio tasks started from asyncio code; they keep running
+ * between runs and are cancelled when the loop closes.
+ */
 async function host(loop: SyncTrioEventLoop): Promise<void> {
   const task = currentTrioTask("SyncTrioEventLoop");
-  for (;;) {
-    if (!loop._runRequested) {
-      if (loop.isClosed()) return;
-      await loop.hostParks(task);
-      continue;
-    }
+  await openNursery(async (nursery) => {
+    loop._nursery = nursery;
     try {
-      await loop._runUntilStopped();
-    } catch (error) {
-      loop.settleStopped(error);
-      continue;
+      for (;;) {
+        if (!loop._runRequested) {
+          if (loop.isClosed()) return;
+          await loop.hostParks(task);
+          continue;
+        }
+        try {
+          await loop._runUntilStopped();
+        } catch (error) {
+          loop.settleStopped(error);
+          continue;
+        }
+        loop.settleStopped();
+      }
+    } finally {
+      loop._nursery = null;
+      nursery.cancelScope.cancel();
     }
-    loop.settleStopped();
-  }
+  });
 }

@@ -55,6 +55,8 @@ export function checkFlavor(expected: Flavor, call: string): Frame | undefined {
   const frame = currentFrame();
   const name = threadLocal.name;
   if (name === null ? frame !== undefined && frame.flavor === expected : name === expected) return frame;
+  // Trio code inside allowAsyncio() may call asyncio primitives too.
+  if (expected === "asyncio" && name === null && (frame?.aio as { _allowAsyncio?: boolean } | undefined)?._allowAsyncio === true) return frame;
   const actual = detectAsyncLibrary(frame);
   if (actual === expected) return frame;
   throw new FlavorError(flavorMessage(expected, call, actual));

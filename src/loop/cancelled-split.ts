@@ -53,3 +53,16 @@ export function removeCancelled(error: unknown): [matched: boolean, rest: unknow
   }
   return [false, error];
 }
+
+/**
+ * @internal Splits an error into its `trio.Cancelled` part and the rest (NO_ERROR for
+ * none), as Python's `exc.split(trio.Cancelled)`: group members are split whole.
+ */
+export function splitCancelled(error: unknown): [cancelled: unknown, rest: unknown] {
+  if (error instanceof Cancelled) return [error, NO_ERROR];
+  if (error instanceof ExceptionGroup) {
+    const [match, rest] = error.split(Cancelled);
+    return [match === undefined ? NO_ERROR : collapseExceptionGroup(match), rest === undefined ? NO_ERROR : collapseExceptionGroup(rest)];
+  }
+  return [NO_ERROR, error];
+}
