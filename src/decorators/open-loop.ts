@@ -26,6 +26,8 @@ export const currentLoop = new ContextVar<TrioEventLoop | null>("trio_aio_loop",
 
 trioContextLoop.get = () => currentLoop.get();
 
+const LOOSE = { strictExceptionGroups: false };
+
 /** Options of `openLoop`. */
 export interface OpenLoopOptions {
   /**
@@ -51,7 +53,9 @@ export interface BridgeRunOptions extends RunOptions, OpenLoopOptions {}
  * loop then stops, runs what is left in its queue, and closes. An outer cancellation
  * reaches the body (asyncio code sees CancelledError through the adapters) and comes
  * out of `openLoop` as the outer scope's `trio.Cancelled`. An error of an asyncio task
- * or callback that nobody handled comes out of `openLoop` too. Trio-flavored.
+ * or callback that nobody handled comes out of `openLoop` too. A lone error comes out as
+ * it was thrown; several at once come out as an ExceptionGroup (trio-asyncio nests one
+ * group per internal nursery even for one error; this port does not). Trio-flavored.
  */
 export async function openLoop<R>(body: (loop: TrioEventLoop) => R | PromiseLike<R>, options: OpenLoopOptions = {}): Promise<R> {
   if (typeof body !== "function") {
@@ -64,12 +68,14 @@ export async function openLoop<R>(body: (loop: TrioEventLoop) => R | PromiseLike
   const task = currentTrioTask("openLoop()");
   let result: R | undefined;
   let forwarded = false;
-  await openNursery(async (loopNursery) => {
+  // Non-strict: a lone error (from the body, a task or a callback) comes out as is, not
+  // wrapped once per internal nursery; several errors come out as an ExceptionGroup.
+  await openNursery(LOOSE, async (loopNursery) => {
     const loop = new TrioEventLoop(task.runner, { queueLen: options.queueLen });
     loop._loopNursery = loopNursery;
     const token = currentLoop.set(loop);
     try {
-      await openNursery(async (tasksNursery) => {
+      await openNursery(LOOSE, async (tasksNursery) => {
         // Trio tasks started from asyncio are cancelled through their asyncio caller or
         // the teardown below, not directly by an outer cancel.
         tasksNursery.cancelScope.shield = true;
@@ -93,7 +99,7 @@ export async function openLoop<R>(body: (loop: TrioEventLoop) => R | PromiseLike
         } finally {
           // Let everything submitted so far start (and be cancelled below), unless the
           // loop stops first (someone called loop.stop()).
-          await openNursery(async (syncNursery) => {
+          await openNursery(LOOSE, async (syncNursery) => {
             syncNursery.startSoon({ name: "openLoop: synchronize" }, synchronizeThenCancel, loop, syncNursery.cancelScope);
             await loop.waitStopped();
             syncNursery.cancelScope.cancel();

@@ -42,3 +42,5 @@ export type { Clock } from "../loop/clock.js";
 export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "../loop/async-context-manager.js";
 export * as lowlevel from "./lowlevel.js";
 export * as testing from "./testing/index.js";
+export * as toThread from "./to-thread.js";
+export * as fromThread from "./from-thread.js";

@@ -54,6 +54,7 @@ let shared: Shared | undefined;
 /** Evaluated on first use: programs that never use threads never compile it. */
 function helpers(): Shared {
   if (shared === undefined) {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the same source text runs in the workers
     const factory = new Function("deps", SHARED_SOURCE) as (deps: unknown) => Shared;
     shared = factory({ pathToFileURL, resolvePath: (p: string) => path.resolve(p) });
   }
