@@ -3,8 +3,9 @@
 import { contextvarsBenchmarks } from "./contextvars.mjs";
 import { trioBenchmarks } from "./trio.mjs";
 import { asyncioBenchmarks } from "./asyncio.mjs";
+import { bridgeBenchmarks } from "./bridge.mjs";
 
-const suites = [contextvarsBenchmarks, trioBenchmarks, asyncioBenchmarks];
+const suites = [contextvarsBenchmarks, trioBenchmarks, asyncioBenchmarks, bridgeBenchmarks];
 const only = process.argv[2];
 
 const results = {};

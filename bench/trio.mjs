@@ -6,7 +6,7 @@ import { compare, measure } from "./harness.mjs";
 
 const { lowlevel } = trio;
 
-async function rawPingPong(n) {
+export async function rawPingPong(n) {
   let wakeA = null;
   let wakeB = null;
   let count = 0;

@@ -6,12 +6,17 @@ import { RuntimeError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
 import { Abort, type RaiseCancel, type Task as TrioTask } from "../loop/task.js";
-import { reschedule, waitTaskRescheduled } from "../loop/traps.js";
+import { reschedule, takeValue } from "../loop/traps.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { CancelledError } from "./errors.js";
 import { Future, trioWait } from "./futures.js";
 
-/** A Trio task waiting in `runAioFuture`, known to its loop so that a stopping loop can fail it. */
+/**
+ * A Trio task waiting in `runAioFuture`: an entry of the Future's done callbacks that
+ * wakes the task as soon as the Future completes (Trio code runs on the engine, not on
+ * the loop, so there is no loop iteration to wait for). Known to its loop, so that a
+ * loop that stops for good can fail it instead of leaving it hanging.
+ */
 export class TrioWaiter {
   private settled = false;
   raiseCancel: RaiseCancel | null = null;
@@ -21,26 +26,27 @@ export class TrioWaiter {
     readonly future: Future<unknown>,
   ) {}
 
-  /** The Future is done (a loop callback): wake the task with its outcome. */
-  readonly onDone = (future: Future<unknown>): void => {
+  /** The Future is done: wake the task with its outcome. */
+  wake(): void {
     if (this.settled) return;
     this.settled = true;
+    const future = this.future;
     future._loop._trioWaiters.delete(this);
     try {
       reschedule(this.task, { value: future.result() });
     } catch (error) {
       reschedule(this.task, { error });
     }
-  };
+  }
 
-  /** The loop stopped for good before the Future's callbacks could run: fail the wait. */
+  /** The loop stopped for good before the Future completed: fail the wait. */
   fail(loop: BaseTrioEventLoop): void {
     if (this.settled) return;
     this.settled = true;
     reschedule(this.task, {
       error: new RuntimeError(
         `${String(loop)} stopped while a Trio task was waiting for ${String(this.future)}: ` +
-          "the loop can no longer run the Future's callbacks",
+          "the loop can no longer run the code that would complete it",
       ),
     });
   }
@@ -59,17 +65,20 @@ export async function runAioFuture<T>(future: Future<T>): Promise<T> {
     throw new TypeError(`runAioFuture() needs an asyncio Future or Task, got ${describeValue(future)}`);
   }
   const task = currentTrioTask("runAioFuture()");
-  const loop = future._loop;
-  loop._checkCanDeliver(future);
+  if (!future.done()) future._loop._checkCanDeliver(future);
   const waiter = new TrioWaiter(task, future);
-  loop._trioWaiters.add(waiter);
-  future.addDoneCallback(waiter.onDone);
+  task.customSleepData = waiter; // before parking: a pending cancel calls abortWait at once
+  const wait = task.runner._park(task, abortWait, "runAioFuture()");
+  if (future.done()) {
+    // Still a schedule point, as every Trio wait.
+    waiter.wake();
+  } else {
+    future._loop._trioWaiters.add(waiter);
+    future._addTrioWaiter(waiter);
+  }
   try {
-    return (await waitTaskRescheduled((raiseCancel) => {
-      waiter.raiseCancel = raiseCancel;
-      future.cancel();
-      return Abort.FAILED;
-    })) as T;
+    await wait;
+    return takeValue(task) as T;
   } catch (error) {
     if (error instanceof CancelledError && waiter.raiseCancel !== null) {
       try {
@@ -81,6 +90,14 @@ export async function runAioFuture<T>(future: Future<T>): Promise<T> {
     }
     throw error;
   }
+}
+
+/** A Trio cancel of runAioFuture: cancel the Future, and keep waiting for its outcome. */
+function abortWait(raiseCancel: RaiseCancel, task: TrioTask): Abort {
+  const waiter = task.customSleepData as TrioWaiter;
+  waiter.raiseCancel = raiseCancel;
+  waiter.future.cancel();
+  return Abort.FAILED;
 }
 
 trioWait.runAioFuture = runAioFuture;

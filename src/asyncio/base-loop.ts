@@ -265,9 +265,13 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
    * an asyncio Future or Promise, and returns the result, with `runAioFuture`'s
    * cancellation rules. Trio-flavored.
    */
-  async runAioCoroutine<T>(fnOrAwaitable: (() => PromiseLike<T> | T) | PromiseLike<T>): Promise<T> {
-    this._checkClosed();
-    return runAioFuture(ensureFuture(fnOrAwaitable, { loop: this }));
+  runAioCoroutine<T>(fnOrAwaitable: (() => PromiseLike<T> | T) | PromiseLike<T>): Promise<T> {
+    try {
+      this._checkClosed();
+      return runAioFuture(ensureFuture(fnOrAwaitable, { loop: this }));
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   /**

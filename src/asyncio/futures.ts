@@ -83,7 +83,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
   private _awaited = false;
   // Done callbacks and task wake-ups, in registration order. Stored without the type
   // parameter, so that Future<T> stays covariant in T.
-  private _callbacks: (DoneCallbackEntry | TaskWakeup)[] | null = null;
+  private _callbacks: (DoneCallbackEntry | TaskWakeup | TrioWaiterLike)[] | null = null;
   private _promise: Promise<T> | null = null;
   private _resolve: ((value: unknown) => void) | null = null;
   private _reject: ((error: unknown) => void) | null = null;
@@ -234,6 +234,11 @@ export class Future<T = unknown> implements PromiseLike<T> {
     return promise;
   }
 
+  /** @internal A Trio task waits (runAioFuture): woken at completion, in callback order. */
+  _addTrioWaiter(waiter: TrioWaiterLike): void {
+    (this._callbacks ??= []).push(waiter);
+  }
+
   /** Like `Promise.prototype.catch`. */
   catch<R = never>(onRejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
     return this.then(undefined, onRejected);
@@ -274,12 +279,14 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._callbacks = null;
       const loop = this._loop;
       for (const entry of callbacks) {
-        if (entry instanceof TaskWakeup) {
+        if (entry instanceof DoneCallbackEntry) {
+          // Through callSoon, as asyncio does: loops that override it see done callbacks.
+          loop.callSoon(entry.callback as (f: Future<T>) => unknown, this, { context: entry.context });
+        } else if (entry instanceof TaskWakeup) {
           removeWaiter(entry.task, this);
           loop._enqueue(entry);
         } else {
-          // Through callSoon, as asyncio does: loops that override it see done callbacks.
-          loop.callSoon(entry.callback as (f: Future<T>) => unknown, this, { context: entry.context });
+          entry.wake();
         }
       }
     }
@@ -334,6 +341,11 @@ function removeWaiter(task: AwaitingTask, future: Future<unknown>): void {
   }
   const index = waiters.indexOf(future);
   if (index >= 0) waiters.splice(index, 1);
+}
+
+/** @internal A Trio task waiting for a Future (see aio-future.ts). */
+export interface TrioWaiterLike {
+  wake(): void;
 }
 
 /** A done callback waiting for its Future, with the Context it runs in. */

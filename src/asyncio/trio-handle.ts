@@ -6,6 +6,7 @@
 import type { Context } from "../contextvars/context.js";
 import { frameContext } from "../contextvars/context.js";
 import { CancelScope } from "../loop/cancel-scope.js";
+import { currentTrioTask } from "../loop/current.js";
 import { NO_ERROR, splitCancelled } from "../loop/cancelled-split.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { Future } from "./futures.js";
@@ -129,16 +130,20 @@ async function runTrioCall(handle: AsyncHandle): Promise<void> {
   }
   const fn = handle._callback as TrioFn;
   const args = handle._args!;
+  // The handle's scope, entered by hand (CancelScope.run would add two async frames).
+  const task = currentTrioTask("trio call");
+  const scope = handle._scope;
+  scope._enter(task);
   let result: unknown;
+  let error: unknown = NO_ERROR;
   try {
-    result = await handle._scope.run(async () => {
-      try {
-        return await fn(...args);
-      } finally {
-        handle._finished = true;
-      }
-    });
-  } catch (error) {
+    result = await fn(...args);
+  } catch (e) {
+    error = e;
+  }
+  handle._finished = true;
+  error = scope._close(task, error);
+  if (error !== NO_ERROR) {
     const [cancelled, rest] = splitCancelled(error);
     if (future === null) {
       // runTrioTask: errors go to the exception handler (an async loop raises them).

@@ -222,14 +222,18 @@ export const BRIDGE_KEY = "trio-asyncio.fromThread";
  * `{ type: "call", jobId, callId, kind, fn, args }`; main -> worker replies
  * `{ type: "reply", callId, ok, value | error }` and `{ type: "cancelled", jobId, error }`
  * on the reply port, which the worker reads synchronously while it blocks in
- * `Atomics.wait` (a blocked thread runs no event loop).
+ * `Atomics.wait` (a blocked thread runs no event loop). The worker needs nothing but
+ * Node's built-in modules.
  */
 export const BOOTSTRAP_SOURCE =
   String.raw`
 "use strict";
-const { parentPort, workerData, receiveMessageOnPort } = require("node:worker_threads");
-const { pathToFileURL } = require("node:url");
-const { resolve: resolvePath } = require("node:path");
+// Evaluated as a script or, when the process runs with --input-type=module (which
+// workers inherit), as a module: so no require, no top-level await, no import statement.
+(async () => {
+const { parentPort, workerData, receiveMessageOnPort } = await import("node:worker_threads");
+const { pathToFileURL } = await import("node:url");
+const { resolve: resolvePath } = await import("node:path");
 const shared = (function (deps) {` +
   SHARED_SOURCE +
   String.raw`})({ pathToFileURL: pathToFileURL, resolvePath: resolvePath });
@@ -237,7 +241,8 @@ const replyPort = workerData.replyPort;
 const flags = new Int32Array(workerData.flags);
 const REPLY = ${FLAG_REPLY};
 const CANCEL = ${FLAG_CANCEL};
-const OUTSIDE = " only works inside a job started by trio.toThread.runSync(), in its worker thread, while the job runs";
+const OUTSIDE = " only works inside a job started by trio.toThread.runSync(), in its worker thread while the job runs: " +
+  "no job is running in this worker now";
 let current = null;
 let nextCallId = 0;
 
@@ -292,7 +297,8 @@ function callTrio(kind, what, fn, args) {
 function checkCancelled() {
   const what = "trio.fromThread.checkCancelled()";
   if (current === null) throw runtimeError(what + OUTSIDE);
-  if (Atomics.load(flags, CANCEL) === 0) return;
+  // The flag holds the id of the last job whose caller was cancelled (maybe before this job even started here).
+  if (Atomics.load(flags, CANCEL) !== current.jobId) return;
   poll();
   if (current.cancelled !== null) throw shared.decodeError(current.cancelled);
 }
@@ -336,7 +342,6 @@ function postDone(jobId, ok, value) {
 }
 
 async function runJob(message) {
-  Atomics.store(flags, CANCEL, 0);
   const job = { jobId: message.jobId, cancelled: null };
   current = job;
   let ok = true;
@@ -354,7 +359,9 @@ async function runJob(message) {
   postDone(message.jobId, ok, value);
 }
 
+// Messages that arrived before this point were queued by the port.
 parentPort.on("message", (message) => {
   if (message.type === "job") void runJob(message);
 });
+})();
 `;

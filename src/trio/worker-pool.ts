@@ -86,7 +86,8 @@ export class PooledWorker {
   /** Starts a job; throws TypeError (and stays idle) if the arguments cannot be cloned. */
   private start(spec: CallableSpec, args: unknown[], client: JobClient): number {
     this.clearIdleTimer();
-    const jobId = ++nextJobId;
+    // Ids stay positive int32s: the cancel flag holds one.
+    const jobId = (nextJobId = (nextJobId % 0x7fffffff) + 1);
     try {
       this.worker.postMessage({ type: "job", jobId, job: spec, args });
     } catch (error) {
@@ -129,7 +130,7 @@ export class PooledWorker {
   signalCancel(jobId: number, record: ErrorRecord): void {
     if (this.dead || jobId !== this.jobId) return;
     this.replyPort.postMessage({ type: "cancelled", jobId, error: record });
-    Atomics.store(this.flags, FLAG_CANCEL, 1);
+    Atomics.store(this.flags, FLAG_CANCEL, jobId);
   }
 
   /** The job's caller left: the busy worker must not keep the process alive (as Trio's daemon threads). */
