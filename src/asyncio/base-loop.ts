@@ -270,7 +270,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       this._checkClosed();
       return runAioFuture(ensureFuture(fnOrAwaitable, { loop: this }));
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
   }
 
