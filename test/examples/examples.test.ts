@@ -47,6 +47,10 @@ describe("examples", () => {
     ]);
   });
 
+  it("bridge-quickstart.mjs: the README's bridge quick start", () => {
+    expect(run("bridge-quickstart.mjs").split("\n").filter(Boolean)).toEqual(["40 undefined 80", "30"]);
+  });
+
   it("trio-quickstart.mjs: the README's Trio quick start", () => {
     expect(run("trio-quickstart.mjs").split("\n").filter(Boolean)).toEqual([
       "a done",
