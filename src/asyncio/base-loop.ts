@@ -23,8 +23,7 @@ import { AsyncHandle, TrioFuture } from "./trio-handle.js";
 import { closeSync } from "node:fs";
 import type { Nursery } from "../loop/nursery.js";
 import { ParkingLot } from "../loop/parking-lot.js";
-import { Abort } from "../loop/task.js";
-import { checkpoint, reschedule, waitTaskRescheduled } from "../loop/traps.js";
+import { checkpoint } from "../loop/traps.js";
 
 /** What the exception handler receives (asyncio's context dict). */
 export interface ExceptionContext {
@@ -74,6 +73,10 @@ function checkCallback(callback: unknown, method: string): void {
     const name = (callback as { name?: string }).name;
     throw new TypeError(`coroutines cannot be used with ${method}(): ${name || "an async function"} is async; use createTask(() => work()) to run it`);
   }
+}
+
+function setResultUnlessDone(future: Future<void>): void {
+  if (!future.done()) future.setResult(undefined);
 }
 
 function checkTrioFunction(fn: unknown, method: string): void {
@@ -279,18 +282,11 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
    * `await trioAsAio(loop.synchronize)()`). Trio-flavored.
    */
   async synchronize(): Promise<void> {
-    const task = currentTrioTask("loop.synchronize()");
-    let waiting = true;
-    this.callSoon(() => {
-      if (waiting) {
-        waiting = false;
-        reschedule(task);
-      }
-    });
-    await waitTaskRescheduled(() => {
-      waiting = false;
-      return Abort.SUCCEEDED;
-    });
+    currentTrioTask("loop.synchronize()");
+    const reached = this.createFuture<void>();
+    this.callSoon(setResultUnlessDone, reached);
+    // A Trio wait on a Future: cancellable, and failed if the loop stops for good first.
+    await runAioFuture(reached);
   }
 
   /** Waits until the loop is not running. Trio-flavored. */

@@ -4,6 +4,7 @@
  */
 import { runAioFuture } from "../asyncio/aio-future.js";
 import { trioContextLoop } from "../asyncio/current.js";
+import type { Future } from "../asyncio/futures.js";
 import { allTasks } from "../asyncio/tasks.js";
 import { ContextVar } from "../contextvars/context-var.js";
 import { describeValue } from "../errors/describe.js";
@@ -87,15 +88,18 @@ export async function openLoop<R>(body: (loop: TrioEventLoop) => R | PromiseLike
           forward.bodyScope = bodyScope;
           // The body's scope catches the Cancelled of a forwarded cancellation; it is
           // raised again outside the shielded nursery, below.
-          await bodyScope.run(async () => {
-            loopNursery.startSoon({ name: "openLoop: forward cancellation" }, runForwarder, forward);
-            try {
-              result = await body(loop);
-            } finally {
-              forward.finish();
-            }
-          });
-          forwarded = bodyScope.cancelledCaught;
+          try {
+            await bodyScope.run(async () => {
+              loopNursery.startSoon({ name: "openLoop: forward cancellation" }, runForwarder, forward);
+              try {
+                result = await body(loop);
+              } finally {
+                forward.finish();
+              }
+            });
+          } finally {
+            forwarded = bodyScope.cancelledCaught;
+          }
         } finally {
           // Let everything submitted so far start (and be cancelled below), unless the
           // loop stops first (someone called loop.stop()).
@@ -106,7 +110,7 @@ export async function openLoop<R>(body: (loop: TrioEventLoop) => R | PromiseLike
           });
           // Cancel asyncio tasks and Trio tasks at the same time, so that each kind may
           // still use the other while it unwinds.
-          for (const aioTask of allTasks(loop)) tasksNursery.startSoon({ name: "openLoop: cancel asyncio task" }, runAioFuture, aioTask);
+          for (const aioTask of allTasks(loop)) tasksNursery.startSoon({ name: "openLoop: cancel asyncio task" }, cancelAioTask, loop, aioTask);
           tasksNursery.cancelScope.cancel();
         }
       });
@@ -171,8 +175,30 @@ async function shutDown(loop: TrioEventLoop): Promise<void> {
   }
 }
 
+/**
+ * Waits for an asyncio task cancelled at the teardown, then for the loop to run what the
+ * task queued while it unwound (a Trio task it started must start while the tasks
+ * nursery is still open).
+ */
+async function cancelAioTask(loop: TrioEventLoop, task: Future<unknown>): Promise<void> {
+  try {
+    await runAioFuture(task);
+  } finally {
+    if (loop.isRunning()) await new CancelScope({ shield: true }).run(() => synchronizeUnlessStopped(loop));
+  }
+}
+
+/** `loop.synchronize()`, unless the loop stops for good first (someone called stop()). */
+async function synchronizeUnlessStopped(loop: TrioEventLoop): Promise<void> {
+  try {
+    await loop.synchronize();
+  } catch (error) {
+    if (!loop._stoppedForGood) throw error;
+  }
+}
+
 async function synchronizeThenCancel(loop: TrioEventLoop, scope: CancelScope): Promise<void> {
-  if (!loop.isClosed()) await loop.synchronize();
+  if (!loop.isClosed()) await synchronizeUnlessStopped(loop);
   scope.cancel();
 }
 

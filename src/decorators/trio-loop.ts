@@ -44,7 +44,8 @@ export class TrioEventLoop extends BaseTrioEventLoop {
   /** @internal The nursery of `openLoop` that errors of the loop are raised into. */
   _loopNursery: Nursery | null = null;
   private _stopWaiter: Event | null = null;
-  private _stoppedForGood = false;
+  /** @internal The loop stopped and will not run again. */
+  _stoppedForGood = false;
 
   /** @internal Made by `openLoop`, inside a Trio run. */
   constructor(runner: Runner, options: { queueLen?: number } = {}) {

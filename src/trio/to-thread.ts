@@ -126,8 +126,9 @@ type HostMessage = { readonly type: "done"; readonly ok: boolean; readonly value
  * - `{ module, export }` (see `ModuleFunction`) names an exported function the worker
  *   imports: the way to use imports, or this package's own `trio.fromThread`.
  *
- * Arguments and the result are structured-cloned. The job may be async: the worker
- * awaits it, and runs one job at a time. An error thrown by the job comes back with its
+ * Arguments and the result are structured-cloned, and contextvars do not cross (Trio
+ * copies the caller's context into the thread; a worker has no access to it). The job
+ * may be async: the worker awaits it, and runs one job at a time. An error thrown by the job comes back with its
  * name, message, stack, `cause` and cloneable own properties (built-in error classes
  * keep their class; others come back as an `Error` with the original `name`), and an
  * error that crossed into the job from `trio.fromThread` comes back as the very same
