@@ -62,4 +62,38 @@ describe("examples", () => {
       "fetched",
     ]);
   });
+
+  // The manual of trio-asyncio, section by section (examples/manual/).
+  const manual: Record<string, string[]> = {
+    "01-startup.mjs": ["run() done", "the block's loop is asyncio.getEventLoop(): true", "openLoop() done"],
+    "02-asyncio-main.mjs": ["asyncio main done", "services started", "services cleaned up"],
+    "03-aio-from-trio.mjs": [
+      "slept 0.01",
+      "method slept 0.01",
+      "a plain Promise",
+      "FlavorError: pass the function, aioAsTrio(aioSleep)(0.01)",
+      "future gave 42",
+      "got 0",
+      "got 1",
+      "got 2",
+      "within",
+    ],
+    "04-allow-asyncio.mjs": ["Well, that worked", "Hello true", "World"],
+    "05-trio-from-aio.mjs": ["trio function gave 42", "decorated", "callback sees 42", "awaited 42"],
+    "06-nursery-from-aio.mjs": ["asyncio body done", "Trio child of the nursery done"],
+    "07-multiple-loops.mjs": [
+      "first inner loop is distinct: true and current inside: true",
+      "second inner loop is distinct: true and current inside: true",
+    ],
+  };
+
+  it("every manual example has a test", () => {
+    expect(readdirSync(path.join(root, "examples/manual")).filter((f) => f.endsWith(".mjs")).sort()).toEqual(Object.keys(manual).sort());
+  });
+
+  for (const [file, lines] of Object.entries(manual)) {
+    it(`manual/${file}`, () => {
+      expect(run(`manual/${file}`).split("\n").filter(Boolean)).toEqual(lines);
+    });
+  }
 });
