@@ -17,6 +17,7 @@ import type { AbstractEventLoop } from "./abstract-loop.js";
 import { Future, type AwaitingTask } from "./futures.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { logger } from "./log.js";
+import { runningLoops } from "./task-tree.js";
 import { ensureFuture, Task, type TaskOptions } from "./tasks.js";
 import { runAioFuture, type TrioWaiter } from "./aio-future.js";
 import { AsyncHandle, TrioFuture } from "./trio-handle.js";
@@ -550,6 +551,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     this._task = task;
     this._runner = runner;
     this._running = true;
+    runningLoops.add(this);
     try {
       for (;;) {
         if (this._ready.length > 0) {
@@ -595,6 +597,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       this._idle = false;
       this._running = false;
       this._stopping = false;
+      runningLoops.delete(this);
       this._stoppedLot.unparkAll();
       this._onStopped();
     }

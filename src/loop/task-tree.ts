@@ -3,7 +3,8 @@ import type { Task } from "./task.js";
 
 /** One task in the task tree. */
 export interface TaskTreeNode {
-  task: Task;
+  /** The Trio task, or for an entry of an asyncio loop, the asyncio Task. */
+  task: object;
   name: string;
   /** What the task is parked in, or undefined if it is running (or awaiting a plain Promise). */
   waitingOn: string | undefined;
