@@ -4,7 +4,7 @@
  * `TrioEventLoop` that `openLoop` provides) implements it through `BaseTrioEventLoop`.
  */
 import type { Context } from "../contextvars/context.js";
-import type { ExceptionContext, ExceptionHandler, TaskFactory } from "./base-loop.js";
+import type { ExceptionContext, ExceptionHandler, Executor, TaskFactory } from "./base-loop.js";
 import type { Future } from "./futures.js";
 import type { Handle, TimerHandle } from "./handles.js";
 import type { Task, TaskOptions } from "./tasks.js";
@@ -33,6 +33,8 @@ export interface AbstractEventLoop {
   shutdownAsyncgens(): Future<void>;
   /** asyncio-flavored to await. */
   shutdownDefaultExecutor(): Future<void>;
+  runInExecutor<A extends unknown[], R>(executor: Executor | null, job: ((...args: A) => R) | { module: string | URL; export?: string }, ...args: A): Future<Awaited<R>>;
+  setDefaultExecutor(executor: Executor): void;
   /** Sync loops: a Promise of the result. */
   runUntilComplete<T>(fnOrFuture: (() => PromiseLike<T> | T) | PromiseLike<T>): unknown;
   /** Sync loops: a Promise that resolves once the loop stopped. */

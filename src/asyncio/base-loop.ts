@@ -42,6 +42,20 @@ export type ExceptionHandler = (loop: BaseTrioEventLoop, context: ExceptionConte
 /** A custom task factory: `(loop, fn, options) => Task`. */
 export type TaskFactory = (loop: BaseTrioEventLoop, fn: () => unknown, options: TaskOptions) => Task<unknown>;
 
+/** An executor for `loop.runInExecutor` (the bridge's `TrioExecutor`). */
+export interface Executor {
+  /** Runs the job and returns its result. Trio-flavored. */
+  submit(job: unknown, ...args: unknown[]): Promise<unknown>;
+  /** Refuses new jobs from now on. */
+  shutdown(): void;
+}
+
+/** @internal Registered by the bridge, which owns TrioExecutor (it runs jobs on Trio threads). */
+export const executorHooks: { isExecutor: (value: unknown) => boolean; createDefault: (() => Executor) | null } = {
+  isExecutor: () => false,
+  createDefault: null,
+};
+
 /** Something the loop runs: a callback Handle or a Task's first step. */
 export interface ReadyEntry {
   readonly _cancelled: boolean;
@@ -134,6 +148,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   _nursery: Nursery | null = null;
   /** @internal Parked in waitStopped(). */
   private readonly _stoppedLot = new ParkingLot();
+  private _defaultExecutor: Executor | null = null;
   /** @internal File descriptors closed with the loop (autoclose). */
   private readonly _closeFiles = new Set<number>();
   private readonly _timers = new Set<TimerHandle>();
@@ -279,6 +294,40 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   }
 
   /**
+   * Runs `job(...args)` in a worker thread through `executor` (a `TrioExecutor`; null
+   * for the loop's default one) and returns an asyncio Future of its result. Since
+   * closures cannot cross threads, a job is a self-contained function (shipped by
+   * source: it fails with a clear error if it uses variables from around it) or a
+   * `{ module, export }` reference; arguments and results are structured-cloned.
+   * Cancelling the Future waits for the job to finish. Sync, either flavor.
+   */
+  runInExecutor<A extends unknown[], R>(executor: Executor | null, job: ((...args: A) => R) | { module: string | URL; export?: string }, ...args: A): TrioFuture<Awaited<R>> {
+    this._checkClosed();
+    if (typeof job !== "function" && (typeof job !== "object" || job === null || !("module" in job))) {
+      throw new TypeError(`runInExecutor() needs a job: a self-contained function or a { module, export } reference, got ${describeValue(job)}`);
+    }
+    const ex = executor ?? this._getDefaultExecutor();
+    if (!executorHooks.isExecutor(ex)) throw new TypeError(`runInExecutor(): the executor must be a TrioExecutor (or null), got ${describeValue(ex)}`);
+    return this.trioAsFuture((...a: unknown[]) => ex.submit(job, ...a) as Promise<Awaited<R>>, ...args);
+  }
+
+  /** Sets the executor `runInExecutor(null, ...)` uses; it must be a `TrioExecutor`. Sync, either flavor. */
+  setDefaultExecutor(executor: Executor): void {
+    if (!executorHooks.isExecutor(executor)) {
+      throw new TypeError(`setDefaultExecutor(): the executor must be a TrioExecutor (jobs run on Trio worker threads), got ${describeValue(executor)}`);
+    }
+    this._defaultExecutor = executor;
+  }
+
+  private _getDefaultExecutor(): Executor {
+    if (this._defaultExecutor === null) {
+      if (executorHooks.createDefault === null) throw new RuntimeError("runInExecutor(): no executor is available (import trio-asyncio, which provides TrioExecutor)");
+      this._defaultExecutor = executorHooks.createDefault();
+    }
+    return this._defaultExecutor;
+  }
+
+  /**
    * Waits until every callback scheduled before this call has run (from asyncio code:
    * `await trioAsAio(loop.synchronize)()`). Trio-flavored.
    */
@@ -415,8 +464,9 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     return f;
   }
 
-  /** Shuts down the default executor (none is created in this release: no-op). asyncio-flavored. */
+  /** Shuts down the default executor, if one was made: it refuses new jobs. asyncio-flavored to await. */
   shutdownDefaultExecutor(): Future<void> {
+    this._defaultExecutor?.shutdown();
     const f = this.createFuture<void>();
     f.setResult(undefined);
     return f;

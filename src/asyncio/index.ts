@@ -6,6 +6,7 @@
 export {
   BaseTrioEventLoop,
   type ExceptionContext,
+  type Executor,
   type ExceptionHandler,
   type TaskFactory,
 } from "./base-loop.js";

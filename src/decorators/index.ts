@@ -21,3 +21,4 @@ export { allowAsyncio } from "./allow-asyncio.js";
 export { runAioCoroutine, runTrio, runTrioTask } from "./aliases.js";
 export { runAioFuture } from "../asyncio/aio-future.js";
 export { TrioFuture } from "../asyncio/trio-handle.js";
+export { TrioExecutor, type TrioExecutorOptions } from "./executor.js";

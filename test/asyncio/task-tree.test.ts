@@ -21,6 +21,6 @@ it("formatTaskTree lists asyncio tasks under their loop with what they await", a
   expect(dump).toMatch(/asyncio Task-\d+ \[waiting: await <TrioFuture pending>\]/);
 });
 
-function trioDump(): Promise<string> {
+function trioDump(): PromiseLike<string> {
   return asyncio.getRunningLoop().trioAsFuture(async () => trio.lowlevel.formatTaskTree());
 }
