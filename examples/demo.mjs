@@ -1,6 +1,6 @@
 // `npm run demo`: a tour of what works so far, printing what happens.
 import { setTimeout as delay } from "node:timers/promises";
-import { asyncio, contextvars, sniffio, trio } from "trio-asyncio";
+import { aioAsTrio, asyncio, contextvars, run, sniffio, trio, trioAsAio } from "trio-asyncio";
 
 const requestId = new contextvars.ContextVar("requestId", { default: "-" });
 const t0 = performance.now();
@@ -97,6 +97,46 @@ const answers = await asyncio.run(async () => {
   return results;
 });
 log(`asyncio.run returned ${JSON.stringify(answers)}`);
+
+// Both flavors in one program: a Trio supervisor uses an asyncio-flavored client, the
+// client calls back into Trio, a Trio timeout cancels a slow asyncio call, and a CPU-heavy
+// job runs in a worker thread through the loop's executor.
+const quoteClient = {
+  // asyncio-flavored "library" code
+  async quote(symbol, seconds) {
+    log(`bridge: asyncio client quoting ${symbol}`);
+    await asyncio.sleep(seconds);
+    const rate = await trioAsAio(exchangeRate)(symbol); // back into Trio for a helper
+    return Math.round(symbol.length * 100 * rate);
+  },
+};
+async function exchangeRate() {
+  log("bridge: Trio helper called from the asyncio client");
+  await trio.sleep(0.005); // Trio-flavored helper
+  return 1.5;
+}
+await run(async () => {
+  requestId.set("F");
+  log("bridge: run() started (trio.run plus an asyncio loop)");
+  const price = await aioAsTrio(quoteClient.quote.bind(quoteClient))("ACME", 0.01);
+  log(`bridge: asyncio client returned ${price} (it called a Trio helper on the way)`);
+  const slow = await trio.moveOnAfter(0.02, () => aioAsTrio((s) => quoteClient.quote(s, 5))("SLOW"));
+  log(`bridge: slow asyncio call under a 20 ms Trio timeout: ${slow === undefined ? "cancelled" : slow}`);
+  const digest = await aioAsTrio(() =>
+    asyncio.getRunningLoop().runInExecutor(
+      null,
+      (text) => {
+        // Runs in a worker thread: shipped by source, so it imports what it needs itself.
+        const { createHash } = require("node:crypto");
+        let h = text;
+        for (let i = 0; i < 10_000; i++) h = createHash("sha256").update(h).digest("hex");
+        return h.slice(0, 12);
+      },
+      "trio-asyncio",
+    ),
+  )();
+  log(`bridge: executor job in a worker thread computed ${digest}`);
+});
 
 // Flavor detection is per block, for libraries that support several runtimes.
 await sniffio.withAsyncLibrary("curio", async () => log("inside withAsyncLibrary"));

@@ -16,7 +16,7 @@ describe("examples", () => {
     expect(examples).toContain("demo.mjs");
   });
 
-  it("demo.mjs: requests, timeouts, cancellation, abortable APIs, error groups, the asyncio flavor", () => {
+  it("demo.mjs: requests, timeouts, cancellation, abortable APIs, error groups, the asyncio flavor, the bridge", () => {
     const out = run("demo.mjs");
     expect(out).toMatch(/\[request A\] \[trio\] finished/);
     expect(out).toMatch(/\[request B\] \[trio\] timed out after 50 ms: cancelled/);
@@ -31,6 +31,11 @@ describe("examples", () => {
     expect(out).toMatch(/\[request D\] \[asyncio\] task done \(it inherited the request id\)/);
     expect(out).toMatch(/waitFor gave up after 10 ms: TimeoutError/);
     expect(out).toMatch(/\[request -\] \[no async library\] asyncio.run returned \["E","D"\]/);
+    expect(out).toMatch(/\[request F\] \[asyncio\] bridge: asyncio client quoting ACME/);
+    expect(out).toMatch(/\[request F\] \[trio\] bridge: Trio helper called from the asyncio client/);
+    expect(out).toMatch(/\[request F\] \[trio\] bridge: asyncio client returned 600/);
+    expect(out).toMatch(/bridge: slow asyncio call under a 20 ms Trio timeout: cancelled/);
+    expect(out).toMatch(/bridge: executor job in a worker thread computed [0-9a-f]{12}/);
   });
 
   it("asyncio-quickstart.mjs: the README's asyncio quick start", () => {
