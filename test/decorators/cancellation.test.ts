@@ -402,3 +402,47 @@ describe("shutdown", () => {
 
 // Keeps CancelledError referenced for readers of the file: the asyncio side's error class.
 void CancelledError;
+
+describe("no hang when the loop ends", () => {
+  it("an error escaping the loop ends openLoop even with Trio tasks waiting on asyncio Futures", async () => {
+    const events: string[] = [];
+    await expect(
+      run({ clock: clock() }, async () => {
+        await openLoop(async (loop) => {
+          const never = loop.createFuture<void>();
+          await trio.openNursery(async (nursery) => {
+            nursery.startSoon(async () => {
+              try {
+                await runAioFuture(never);
+              } catch (error) {
+                events.push(`waiter: ${name(error)}`);
+                throw error;
+              }
+            });
+            loop.callLater(1, () => {
+              throw new RangeError("escaped");
+            });
+          });
+        });
+      }),
+    ).rejects.toThrow(RangeError);
+    expect(events).toEqual(["waiter: Cancelled"]);
+  });
+
+  it("autoclose closes file descriptors with the loop; noAutoclose takes one back", async () => {
+    const { openSync, closeSync, fstatSync } = await import("node:fs");
+    const a = openSync(import.meta.filename, "r");
+    const b = openSync(import.meta.filename, "r");
+    await run(async () => {
+      await openLoop(async (loop) => {
+        loop.autoclose(a);
+        loop.autoclose({ fileno: () => b });
+        loop.noAutoclose(b);
+        expect(() => loop.noAutoclose(b)).toThrow(/KeyError|\d/);
+      });
+    });
+    expect(() => fstatSync(a)).toThrow(/EBADF/);
+    expect(fstatSync(b).isFile()).toBe(true);
+    closeSync(b);
+  });
+});
