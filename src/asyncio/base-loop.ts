@@ -17,6 +17,7 @@ import type { AbstractEventLoop } from "./abstract-loop.js";
 import { Future, type AwaitingTask } from "./futures.js";
 import { Handle, TimerHandle } from "./handles.js";
 import { logger } from "./log.js";
+import { fdWatchersUnavailable } from "./fd-watchers.js";
 import { runningLoops } from "./task-tree.js";
 import { ensureFuture, Task, type TaskOptions } from "./tasks.js";
 import { runAioFuture, type TrioWaiter } from "./aio-future.js";
@@ -347,6 +348,26 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       return;
     }
     await this._stoppedLot._park(task, "loop.waitStopped()");
+  }
+
+  /** Not available: throws NotImplementedError naming the alternatives (see fd-watchers.ts). */
+  addReader(_fd: unknown, _callback: (...args: never[]) => unknown, ..._args: unknown[]): never {
+    throw fdWatchersUnavailable("addReader");
+  }
+
+  /** Not available: throws NotImplementedError naming the alternatives. */
+  addWriter(_fd: unknown, _callback: (...args: never[]) => unknown, ..._args: unknown[]): never {
+    throw fdWatchersUnavailable("addWriter");
+  }
+
+  /** Not available: throws NotImplementedError naming the alternatives. */
+  removeReader(_fd: unknown): never {
+    throw fdWatchersUnavailable("removeReader");
+  }
+
+  /** Not available: throws NotImplementedError naming the alternatives. */
+  removeWriter(_fd: unknown): never {
+    throw fdWatchersUnavailable("removeWriter");
   }
 
   /**

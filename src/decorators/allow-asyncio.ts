@@ -39,5 +39,10 @@ export async function allowAsyncio<R, A extends unknown[]>(fn: (...args: A) => P
   if ((outer.aio as Partial<AllowAsyncioSlot> | undefined)?._allowAsyncio === true) return fn(...args);
   const loop = loopOf({}, "allowAsyncio()");
   const frame = new Frame(frameContext(outer), "trio", task, new AllowAsyncioSlot(loop));
-  return runInFrame(frame, fn, ...args);
+  // Awaited inside the allowed frame: a Future that fn returns is waited for as a Trio wait.
+  return runInFrame(frame, callAndAwait, fn, args);
+}
+
+async function callAndAwait<R, A extends unknown[]>(fn: (...args: A) => PromiseLike<R> | R, args: A): Promise<R> {
+  return await fn(...args);
 }

@@ -26,7 +26,8 @@ export function withLoop<R>(body: (loop: TrioEventLoop) => Promise<R>, options: 
  */
 export async function captureAsyncioLog(body: () => Promise<void>): Promise<{ message: string; error: unknown }[]> {
   const records: { message: string; error: unknown }[] = [];
-  const saved = { error: asyncio.logger.error, warning: asyncio.logger.warning };
+  // Restored with Object.assign: the methods are put back as they were, never called here.
+  const saved = { ...asyncio.logger };
   asyncio.logger.error = (message: string, error?: unknown) => {
     records.push({ message, error });
   };
@@ -36,8 +37,7 @@ export async function captureAsyncioLog(body: () => Promise<void>): Promise<{ me
   try {
     await body();
   } finally {
-    asyncio.logger.error = saved.error;
-    asyncio.logger.warning = saved.warning;
+    Object.assign(asyncio.logger, saved);
   }
   return records;
 }
@@ -63,7 +63,7 @@ export function expectGroupOf(error: unknown, classes: readonly (abstract new (.
 }
 
 /** Runs `fn` and returns what it throws (failing if it does not throw). */
-export async function caught(fn: () => Promise<unknown>): Promise<unknown> {
+export async function caught(fn: () => PromiseLike<unknown>): Promise<unknown> {
   try {
     await fn();
   } catch (error) {

@@ -5,7 +5,7 @@
 // see the list at the end of the file.
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../../src/asyncio/index.js";
-import { aioAsTrio, openLoop, runAioFuture, trioAsAio, type TrioEventLoop } from "../../../src/decorators/index.js";
+import { aioAsTrio, openLoop, runAioFuture, trioAsAio, TrioExecutor, type TrioEventLoop } from "../../../src/decorators/index.js";
 import { ValueError } from "../../../src/errors/builtins.js";
 import * as trio from "../../../src/trio/index.js";
 import { autojumpClock, captureAsyncioLog, caught, expectGroupOf } from "./helpers.js";
@@ -220,6 +220,21 @@ describe("test_trio_asyncio", () => {
     }
   }
 
+  it("test_executor_limiter_deadlock", async () => {
+    // A capacity of 1 catches a double acquire: the job must take one token, not two.
+    const limiter = new trio.CapacityLimiter(1);
+    const executor = new TrioExecutor({ limiter });
+    let cancelledCaught = true;
+    await trio.run(() =>
+      openLoop(async (loop) => {
+        const scope = new trio.CancelScope({ relativeDeadline: 1 });
+        await scope.run(() => aioAsTrio(() => loop.runInExecutor(executor, () => undefined))());
+        cancelledCaught = scope.cancelledCaught;
+      }),
+    );
+    expect(cancelledCaught).toBe(false);
+  });
+
   it("test_system_exit", async () => {
     // Adapted: JavaScript has no SystemExit (a BaseException). A plain error class with
     // an exit code stands in for it: asyncio.run() must let it out unchanged.
@@ -270,8 +285,6 @@ describe("test_trio_asyncio", () => {
 });
 
 // Not ported (also listed in test/conformance/README.md):
-// - test_executor_limiter_deadlock: TrioExecutor and loop.run_in_executor (no executors
-//   in this release; JavaScript has no threads to run blocking calls in).
 // - test_asyncgens (12 parametrized cases): async generator finalization through
 //   sys.set_asyncgen_hooks and the garbage collector; JavaScript has no async generator
 //   hooks, and an abandoned generator is never finalized.
