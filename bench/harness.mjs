@@ -7,6 +7,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 /** Median ns/op of `fn(n)` (sync or async) over ROUNDS rounds. */
 export async function measure(fn, n) {
+  // Start from a collected heap (bench runs with --expose-gc), so that the garbage of
+  // earlier cases is not charged to this one.
+  globalThis.gc?.();
   await fn(Math.max(1, n >> 3)); // warm-up: let the JIT settle
   const samples = [];
   for (let i = 0; i < ROUNDS; i++) {

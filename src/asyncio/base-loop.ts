@@ -95,6 +95,8 @@ function setResultUnlessDone(future: Future<void>): void {
   if (!future.done()) future.setResult(undefined);
 }
 
+const NO_ARGS: never[] = [];
+
 function checkTrioFunction(fn: unknown, method: string): void {
   if (typeof fn === "function") return;
   throw new TypeError(
@@ -184,7 +186,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     this._checkClosed();
     const context = args.length === 0 ? null : contextOption(args);
     if (context !== null) args = args.slice(0, -1) as typeof args;
-    const handle = new Handle(callback, args, this, context ?? undefined);
+    // A queued callback without arguments keeps no array of its own.
+    const handle = new Handle(callback, args.length === 0 ? NO_ARGS : args, this, context ?? undefined);
     handle.task = this._task ?? undefined;
     this._enqueue(handle);
     return handle;
@@ -212,7 +215,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     const runner = this._ensureRunner();
     const context = args.length === 0 ? null : contextOption(args);
     if (context !== null) args = args.slice(0, -1) as typeof args;
-    const timer = new TimerHandle(when, callback, args, this, context ?? undefined);
+    const timer = new TimerHandle(when, callback, args.length === 0 ? NO_ARGS : args, this, context ?? undefined);
     timer.task = this._task ?? undefined;
     this._timers.add(timer);
     runner._addDeadline(timer);
