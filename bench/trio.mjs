@@ -154,7 +154,6 @@ export async function trioBenchmarks() {
   results["task switch: two tasks ping-ponging through a 0-buffer memory channel"] = await compare({
     n: 500_000,
     // No target of its own: the issue sets one on the Event ping-pong ("or a channel").
-    
     subject: {
       fn: (n) =>
         trio.run(async () => {
