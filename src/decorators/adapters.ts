@@ -78,23 +78,37 @@ class AioAwaitable<T> implements PromiseLike<T> {
   }
 }
 
-/** Runs an asyncio async context manager's entry and exit as asyncio tasks, from Trio. */
-class AioContextManagerAsTrio<T> implements AsyncContextManager<T> {
-  constructor(
-    private readonly cm: AsyncContextManager<T>,
-    private readonly options: AdapterOptions,
-  ) {}
+/** How one step crosses to the other flavor: runs `fn` there and gives its result. */
+type Crossing = (loop: BaseTrioEventLoop, fn: () => PromiseLike<unknown>) => PromiseLike<unknown>;
 
-  /** Trio-flavored. */
-  aenter(): Promise<T> {
-    const cm = this.cm;
-    return loopOf(this.options, "aioAsTrio(cm).aenter()").runAioCoroutine(() => cm.aenter());
-  }
+/** asyncio -> Trio: an asyncio task, waited for from Trio (Trio-flavored). */
+const aioCrossing: Crossing = (loop, fn) => loop.runAioCoroutine(fn);
 
-  /** Trio-flavored. */
-  aexit(error: unknown, hasError: boolean): Promise<boolean | void> {
-    const cm = this.cm;
-    return loopOf(this.options, "aioAsTrio(cm).aexit()").runAioCoroutine(() => cm.aexit(error, hasError));
+/** Trio -> asyncio: a Trio task, waited for as an asyncio Future (asyncio-flavored). */
+const trioCrossing: Crossing = (loop, fn) => loop.trioAsFuture(fn);
+
+/**
+ * Iterates an async iterable of the other flavor: each step (and the closing of an
+ * iterator left early) runs on the other side through `cross`.
+ */
+async function* crossIterable<T>(loop: BaseTrioEventLoop, iterable: AsyncIterable<T>, cross: Crossing): AsyncGenerator<T, void, undefined> {
+  const iterator = iterable[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const step = (await cross(loop, () => iterator.next())) as IteratorResult<T>;
+      if (step.done === true) {
+        finished = true;
+        return;
+      }
+      yield step.value;
+    }
+  } finally {
+    // Left early (break, an error, a cancel): close the iterator, on its own side.
+    if (!finished && typeof iterator.return === "function" && !loop.isClosed()) {
+      const close = iterator.return.bind(iterator);
+      await cross(loop, () => close());
+    }
   }
 }
 
@@ -103,40 +117,22 @@ class AioContextManagerAsTrio<T> implements AsyncContextManager<T> {
  * task of `loop` (trio-asyncio's `run_aio_generator`); cancelling the Trio caller
  * cancels the step in progress. Trio-flavored.
  */
-export async function* runAioGenerator<T>(loop: BaseTrioEventLoop, iterable: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
+export function runAioGenerator<T>(loop: BaseTrioEventLoop, iterable: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
   if (!isAsyncIterable(iterable)) throw new TypeError(`runAioGenerator() needs an async iterable, got ${describeValue(iterable)}`);
-  const iterator = iterable[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      const step = await loop.runAioCoroutine(() => iterator.next());
-      if (step.done === true) {
-        finished = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    // Left early (break, an error, a cancel): close the asyncio iterator, in asyncio.
-    if (!finished && typeof iterator.return === "function" && !loop.isClosed()) {
-      const close = iterator.return.bind(iterator);
-      await loop.runAioCoroutine(() => close());
-    }
-  }
+  return crossIterable(loop, iterable, aioCrossing);
 }
 
-/** aioAsTrio for an object that is an async context manager, an async iterable, or both. */
-function aioObjectAsTrio(x: object, options: AdapterOptions): object {
-  const cm = isAsyncContextManager(x) ? new AioContextManagerAsTrio(x, options) : null;
-  const iterable = isAsyncIterable(x) ? x : null;
+/**
+ * An async context manager, an async iterable, or both, of one flavor, for code of the
+ * other: entry, exit and steps cross through `cross`.
+ */
+function crossObject(x: object, options: AdapterOptions, cross: Crossing, call: string): object {
   const wrapper: Record<string | symbol, unknown> = {};
-  if (cm !== null) {
-    wrapper.aenter = () => cm.aenter();
-    wrapper.aexit = (error: unknown, hasError: boolean) => cm.aexit(error, hasError);
+  if (isAsyncContextManager(x)) {
+    wrapper.aenter = () => cross(loopOf(options, `${call}(cm).aenter()`), () => x.aenter());
+    wrapper.aexit = (error: unknown, hasError: boolean) => cross(loopOf(options, `${call}(cm).aexit()`), () => x.aexit(error, hasError));
   }
-  if (iterable !== null) {
-    wrapper[Symbol.asyncIterator] = () => runAioGenerator(loopOf(options, "aioAsTrio(iterable)"), iterable);
-  }
+  if (isAsyncIterable(x)) wrapper[Symbol.asyncIterator] = () => crossIterable(loopOf(options, `${call}(iterable)`), x, cross);
   return wrapper;
 }
 
@@ -175,7 +171,7 @@ export function aioAsTrio(...args: unknown[]): unknown {
   const options = checkAdapterOptions(rawOptions, "aioAsTrio()");
   if (typeof x === "function") return aioFunctionAsTrio(x as AnyFunction, options);
   if (isThenable(x)) return new AioAwaitable(x, options);
-  if (isAsyncContextManager(x) || isAsyncIterable(x)) return aioObjectAsTrio(x, options);
+  if (isAsyncContextManager(x) || isAsyncIterable(x)) return crossObject(x, options, aioCrossing, "aioAsTrio");
   throw new TypeError(
     `aioAsTrio() takes an asyncio-flavored async function, an asyncio Future or Promise, an async context manager ` +
       `(aenter/aexit) or an async iterable; got ${describeValue(x)}`,
@@ -203,64 +199,6 @@ function trioFunctionAsAio(fn: AnyFunction, options: AdapterOptions): AnyFunctio
   };
   Object.defineProperty(wrapper, "name", { value: fn.name });
   recordFlavor(wrapper, "asyncio");
-  return wrapper;
-}
-
-/** Runs a Trio async context manager's entry and exit as Trio tasks, from asyncio. */
-class TrioContextManagerAsAio<T> implements AsyncContextManager<T> {
-  constructor(
-    private readonly cm: AsyncContextManager<T>,
-    private readonly options: AdapterOptions,
-  ) {}
-
-  /** asyncio-flavored. */
-  async aenter(): Promise<T> {
-    const cm = this.cm;
-    return loopOf(this.options, "trioAsAio(cm).aenter()").trioAsFuture(() => cm.aenter());
-  }
-
-  /** asyncio-flavored. */
-  async aexit(error: unknown, hasError: boolean): Promise<boolean | void> {
-    const cm = this.cm;
-    return loopOf(this.options, "trioAsAio(cm).aexit()").trioAsFuture(() => cm.aexit(error, hasError));
-  }
-}
-
-/**
- * Iterates a Trio-flavored async iterable from asyncio: each step runs as a Trio task
- * (trio-asyncio's `run_trio_generator`). asyncio-flavored.
- */
-async function* runTrioGenerator<T>(loop: BaseTrioEventLoop, iterable: AsyncIterable<T>): AsyncGenerator<T, void, undefined> {
-  const iterator = iterable[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      const step = await loop.trioAsFuture(() => iterator.next());
-      if (step.done === true) {
-        finished = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    if (!finished && typeof iterator.return === "function" && !loop.isClosed()) {
-      const close = iterator.return.bind(iterator);
-      await loop.trioAsFuture(() => close());
-    }
-  }
-}
-
-function trioObjectAsAio(x: object, options: AdapterOptions): object {
-  const cm = isAsyncContextManager(x) ? new TrioContextManagerAsAio(x, options) : null;
-  const iterable = isAsyncIterable(x) ? x : null;
-  const wrapper: Record<string | symbol, unknown> = {};
-  if (cm !== null) {
-    wrapper.aenter = () => cm.aenter();
-    wrapper.aexit = (error: unknown, hasError: boolean) => cm.aexit(error, hasError);
-  }
-  if (iterable !== null) {
-    wrapper[Symbol.asyncIterator] = () => runTrioGenerator(loopOf(options, "trioAsAio(iterable)"), iterable);
-  }
   return wrapper;
 }
 
@@ -302,7 +240,7 @@ export function trioAsAio(...args: unknown[]): unknown {
         "`await trioAsAio(fn)(...args)`; a JavaScript async function starts running where it is called, outside the Trio task",
     );
   }
-  if (isAsyncContextManager(x) || isAsyncIterable(x)) return trioObjectAsAio(x, options);
+  if (isAsyncContextManager(x) || isAsyncIterable(x)) return crossObject(x, options, trioCrossing, "trioAsAio");
   throw new TypeError(
     `trioAsAio() takes a Trio-flavored async function, an async context manager (aenter/aexit) or an async iterable; got ${describeValue(x)}`,
   );
