@@ -2,20 +2,8 @@ import { describe, expect, it } from "vitest";
 import * as asyncio from "../../src/asyncio/index.js";
 import { GatheringFuture, gather } from "../../src/asyncio/gather.js";
 import { RuntimeError, ValueError } from "../../src/errors/builtins.js";
-import { MockClock } from "../../src/loop/mock-clock.js";
 import * as trio from "../../src/trio/index.js";
-
-function run<T>(fn: () => Promise<T>): Promise<T> {
-  return asyncio.run(fn, { loopFactory: () => new asyncio.SyncTrioEventLoop({ clock: new MockClock({ autojumpThreshold: 0 }) }) });
-}
-
-function now(): number {
-  return asyncio.getRunningLoop().time();
-}
-
-function name(error: unknown): string {
-  return error instanceof Error ? `${error.name}${error.message ? `(${error.message})` : ""}` : String(error);
-}
+import { name, now, run } from "./helpers.js";
 
 function sleeper(events: string[], label: string, seconds: number, result?: unknown): () => Promise<unknown> {
   return async () => {

@@ -5,20 +5,8 @@ import { RuntimeError } from "../../src/errors/builtins.js";
 import { ExceptionGroup } from "../../src/errors/exception-group.js";
 import { FlavorError } from "../../src/flavor/flavor-error.js";
 import { asyncWith } from "../../src/loop/async-context-manager.js";
-import { MockClock } from "../../src/loop/mock-clock.js";
 import * as trio from "../../src/trio/index.js";
-
-function run<T>(fn: () => Promise<T>): Promise<T> {
-  return asyncio.run(fn, { loopFactory: () => new asyncio.SyncTrioEventLoop({ clock: new MockClock({ autojumpThreshold: 0 }) }) });
-}
-
-function now(): number {
-  return asyncio.getRunningLoop().time();
-}
-
-function name(error: unknown): string {
-  return error instanceof Error ? `${error.name}${error.message ? `(${error.message})` : ""}` : String(error);
-}
+import { name, now, run } from "./helpers.js";
 
 /** A task that sleeps and records how it ended. */
 function sleeper(events: string[], label: string, seconds: number, result?: unknown): () => Promise<unknown> {

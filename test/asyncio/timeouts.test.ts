@@ -6,18 +6,7 @@ import { FlavorError } from "../../src/flavor/flavor-error.js";
 import { asyncWith } from "../../src/loop/async-context-manager.js";
 import { MockClock } from "../../src/loop/mock-clock.js";
 import * as trio from "../../src/trio/index.js";
-
-function run<T>(fn: () => Promise<T>): Promise<T> {
-  return asyncio.run(fn, { loopFactory: () => new asyncio.SyncTrioEventLoop({ clock: new MockClock({ autojumpThreshold: 0 }) }) });
-}
-
-function now(): number {
-  return asyncio.getRunningLoop().time();
-}
-
-function name(error: unknown): string {
-  return error instanceof Error ? `${error.name}${error.message ? `(${error.message})` : ""}` : String(error);
-}
+import { name, now, run } from "./helpers.js";
 
 describe("asyncio.timeout", () => {
   it("returns the body's value and hands it the Timeout", async () => {
