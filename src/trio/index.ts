@@ -24,7 +24,7 @@ export {
   type SemaphoreStatistics,
 } from "./sync/index.js";
 export { openMemoryChannel, MemoryReceiveChannel, MemorySendChannel, type MemoryChannelStatistics } from "./memory-channel.js";
-export * as abc from "./channel-abc.js";
+export * as abc from "./abc.js";
 export {
   BrokenResourceError,
   BusyResourceError,

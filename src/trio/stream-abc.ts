@@ -1,0 +1,73 @@
+/**
+ * Trio's byte-stream interfaces (`trio.abc.SendStream`, `ReceiveStream`, `Stream`,
+ * `HalfCloseableStream`, `Listener`): the contract shared by sockets, TLS, pipes,
+ * process streams and the in-memory test streams.
+ */
+
+/** An object that holds a resource and can be closed (`trio.abc.AsyncResource`). */
+export interface AsyncResource {
+  /**
+   * Closes the resource. It always closes, even when it throws (an error means the close
+   * was not graceful) or is cancelled; closing a closed resource does nothing. Other
+   * tasks using it get `ClosedResourceError`. Trio-flavored.
+   */
+  aclose(): Promise<void>;
+
+  /** Closes the resource at the end of an `await using` block. Trio-flavored. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A stream you can send bytes on (`trio.abc.SendStream`). */
+export interface SendStream extends AsyncResource {
+  /**
+   * Sends all of `data`, waiting while the other side is not reading. Throws
+   * `BusyResourceError` if another task is sending on this stream,
+   * `BrokenResourceError` if the stream broke (the peer went away, or an earlier send
+   * was cancelled part-way), `ClosedResourceError` if this stream was closed. A cancelled
+   * `sendAll` may have sent part of the data: the stream is broken afterwards.
+   * Trio-flavored.
+   */
+  sendAll(data: Uint8Array | string): Promise<void>;
+
+  /**
+   * Waits until a `sendAll` would probably not block (the data already sent has been
+   * flushed to the peer's side). Trio-flavored.
+   */
+  waitSendAllMightNotBlock(): Promise<void>;
+}
+
+/** A stream you can receive bytes from (`trio.abc.ReceiveStream`). */
+export interface ReceiveStream extends AsyncResource, AsyncIterable<Uint8Array> {
+  /**
+   * Receives the next chunk: at least one byte and at most `maxBytes` (default: whatever
+   * is available), or an empty array at the end of the stream. A cancelled call loses
+   * no data: what arrives stays for the next call. Throws `BusyResourceError` if another
+   * task is receiving, `ClosedResourceError` if this stream was closed,
+   * `BrokenResourceError` if the stream broke. Trio-flavored.
+   */
+  receiveSome(maxBytes?: number): Promise<Uint8Array>;
+
+  /** Iterates the chunks until the end of the stream. Each step is Trio-flavored. */
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array>;
+}
+
+/** A bidirectional byte stream (`trio.abc.Stream`). */
+export interface Stream extends SendStream, ReceiveStream {}
+
+/** A stream whose sending side can be closed alone (`trio.abc.HalfCloseableStream`). */
+export interface HalfCloseableStream extends Stream {
+  /**
+   * Tells the peer nothing more will be sent (its `receiveSome` then returns an empty
+   * array) while this side keeps receiving. Trio-flavored.
+   */
+  sendEof(): Promise<void>;
+}
+
+/** Something that accepts incoming connections (`trio.abc.Listener`). */
+export interface Listener<S extends AsyncResource = Stream> extends AsyncResource {
+  /**
+   * Waits for the next connection and returns it. Throws `ClosedResourceError` if this
+   * listener was closed, `BusyResourceError` if another task is accepting. Trio-flavored.
+   */
+  accept(): Promise<S>;
+}
