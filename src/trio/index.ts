@@ -9,6 +9,19 @@ export { CancelScope, type CancelScopeOptions } from "../loop/cancel-scope.js";
 export { checkpoint, checkpointIfCancelled, currentEffectiveDeadline, currentTime } from "../loop/traps.js";
 export { failAfter, failAt, moveOnAfter, moveOnAt, sleep, sleepForever, sleepUntil, type TimeoutOptions } from "./timeouts.js";
 export { runAbortable } from "./abortable.js";
+export { SocketStream } from "./socket-stream.js";
+export {
+  openTcpListeners,
+  openTcpStream,
+  openUnixListener,
+  openUnixSocket,
+  serveListeners,
+  serveTcp,
+  SocketListener,
+  type OpenTcpStreamOptions,
+  type ServeOptions,
+  type TcpListenerOptions,
+} from "./tcp.js";
 export {
   CapacityLimiter,
   Condition,
