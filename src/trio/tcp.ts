@@ -263,7 +263,7 @@ export async function serveListeners<S extends SocketStream, L extends Listener<
 ): Promise<never> {
   if (typeof handler !== "function") throw new TypeError(`serveListeners() needs a handler function, got ${describeValue(handler)}`);
   if (!Array.isArray(listeners) || listeners.length === 0) throw new TypeError("serveListeners() needs a non-empty array of listeners");
-  const status = options.taskStatus ?? (TASK_STATUS_IGNORED);
+  const status: TaskStatus<L[]> = options.taskStatus ?? TASK_STATUS_IGNORED;
   await openNursery(async (nursery) => {
     const handlers = options.handlerNursery ?? nursery;
     for (const listener of listeners) nursery.startSoon({ name: "serveListeners accept loop" }, acceptLoop, listener, handler, handlers);
