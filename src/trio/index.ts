@@ -23,6 +23,14 @@ export {
   type TcpListenerOptions,
 } from "./tcp.js";
 export {
+  openSslOverTcpListeners,
+  openSslOverTcpStream,
+  serveSslOverTcp,
+  SSLStream,
+  type OpenSslOverTcpStreamOptions,
+  type SslListenerOptions,
+} from "./tls.js";
+export {
   CapacityLimiter,
   Condition,
   Event,
@@ -38,6 +46,7 @@ export {
 } from "./sync/index.js";
 export { openMemoryChannel, MemoryReceiveChannel, MemorySendChannel, type MemoryChannelStatistics } from "./memory-channel.js";
 export * as abc from "./abc.js";
+export { StapledStream, acloseForcefully } from "./stapled-stream.js";
 export {
   BrokenResourceError,
   BusyResourceError,
