@@ -4,8 +4,9 @@ import { contextvarsBenchmarks } from "./contextvars.mjs";
 import { trioBenchmarks } from "./trio.mjs";
 import { asyncioBenchmarks } from "./asyncio.mjs";
 import { bridgeBenchmarks } from "./bridge.mjs";
+import { netBenchmarks } from "./net.mjs";
 
-const suites = [contextvarsBenchmarks, trioBenchmarks, asyncioBenchmarks, bridgeBenchmarks];
+const suites = [contextvarsBenchmarks, trioBenchmarks, asyncioBenchmarks, bridgeBenchmarks, netBenchmarks];
 const only = process.argv[2];
 
 const results = {};
