@@ -81,6 +81,8 @@ export async function openTcpStream(host: string, port: number, options: OpenTcp
     net.connect({
       host,
       port,
+      // Half-closeable: the peer's end of stream does not end our sending side.
+      allowHalfOpen: true,
       localAddress: options.localAddress,
       autoSelectFamily: true,
       autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(delay * 1000)),
@@ -95,7 +97,7 @@ export async function openUnixSocket(path: string): Promise<SocketStream> {
   if (typeof path !== "string" || path === "") throw new TypeError(`openUnixSocket(): path must be a non-empty string, got ${describeValue(path)}`);
   const task = currentTrioTask("trio.openUnixSocket()");
   await checkpointIfCancelled();
-  const socket = inRunFrame(task, () => net.connect({ path }));
+  const socket = inRunFrame(task, () => net.connect({ path, allowHalfOpen: true }));
   await waitConnected(task, socket, "connect", `trio.openUnixSocket(${JSON.stringify(path)})`);
   return new SocketStream(socket);
 }
@@ -224,7 +226,7 @@ export async function openTcpListeners(port: number, options: TcpListenerOptions
   checkPort(port, "openTcpListeners()");
   const task = currentTrioTask("trio.openTcpListeners()");
   await checkpointIfCancelled();
-  const server = inRunFrame(task, () => net.createServer({ noDelay: true }));
+  const server = inRunFrame(task, () => net.createServer({ noDelay: true, allowHalfOpen: true }));
   const listener = new SocketListener(server);
   await waitListening(task, server, () => server.listen({ port, host: options.host, backlog: options.backlog }), `trio.openTcpListeners(${port})`);
   return [listener];
@@ -235,7 +237,7 @@ export async function openUnixListener(path: string, options: { backlog?: number
   if (typeof path !== "string" || path === "") throw new TypeError(`openUnixListener(): path must be a non-empty string, got ${describeValue(path)}`);
   const task = currentTrioTask("trio.openUnixListener()");
   await checkpointIfCancelled();
-  const server = inRunFrame(task, () => net.createServer());
+  const server = inRunFrame(task, () => net.createServer({ allowHalfOpen: true }));
   const listener = new SocketListener(server);
   await waitListening(task, server, () => server.listen({ path, backlog: options.backlog }), `trio.openUnixListener(${JSON.stringify(path)})`);
   return listener;

@@ -1,12 +1,12 @@
 // Ported from python-trio/trio src/trio/_tests/test_testing.py
 //
-// Not ported yet (arrives with the I/O issue: memory streams, lockstep streams, the
-// check_* generic stream tests and socket listeners are not in our API yet):
-// test__assert_raises, test__UnboundeByteQueue, test_MemorySendStream,
-// test_MemoryReceiveStream, test_MemoryRecvStream_closing, test_memory_stream_pump,
-// test_memory_stream_one_way_pair, test_memory_stream_pair,
-// test_memory_streams_with_generic_tests, test_lockstep_streams_with_generic_tests,
-// test_open_stream_to_socket_listener.
+// The memory-stream tests (test__assert_raises, test__UnboundeByteQueue,
+// test_MemorySendStream, test_MemoryReceiveStream, test_MemoryRecvStream_closing,
+// test_memory_stream_pump, test_memory_stream_one_way_pair, test_memory_stream_pair,
+// test_memory_streams_with_generic_tests, test_lockstep_streams_with_generic_tests) are
+// in test/trio/testing/memory-streams.test.ts, next to the streams' own tests.
+// Not ported: test_open_stream_to_socket_listener (trio.testing.open_stream_to_socket_listener
+// is not in the API; test/trio/net/*.test.ts connect to listeners directly).
 // Not applicable: test_trio_test (pytest plugin's `trio_test` decorator and its clock
 // fixtures; vitest tests call trio.run themselves).
 import { AssertionError } from "node:assert";
