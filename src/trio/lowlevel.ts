@@ -22,3 +22,4 @@ export type { Instrument } from "../loop/instruments.js";
 export type { Clock } from "../loop/clock.js";
 export type { RunStatistics } from "../loop/runner.js";
 export { inTrioRun, inTrioTask } from "../loop/current.js";
+export { openProcess } from "./process.js";
