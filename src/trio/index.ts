@@ -66,3 +66,29 @@ export * as lowlevel from "./lowlevel.js";
 export * as testing from "./testing/index.js";
 export * as toThread from "./to-thread.js";
 export * as fromThread from "./from-thread.js";
+export {
+  AsyncFile,
+  FileExistsError,
+  FileNotFoundError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  PermissionError,
+  UnicodeDecodeError,
+  UnicodeEncodeError,
+  UnsupportedOperation,
+  openFile,
+  wrapFile,
+  type BinaryMode,
+  type FileData,
+  type FsPathLike,
+  type PathArg,
+  type TextMode,
+  type TextOptions,
+  type WrapFileOptions,
+} from "./file.js";
+export { Path, type MkdirOptions, type PathSegment, type TouchOptions } from "./path.js";
+export { Process } from "./process.js";
+export { runProcess, CompletedProcess, CalledProcessError, type RunProcessOptions } from "./process-run.js";
+export { subprocessConstants, type OpenProcessOptions, type StdioOption, type StderrOption } from "./process-stdio.js";
+export { openSignalReceiver, SignalReceiver } from "./signals.js";
