@@ -13,3 +13,14 @@ export { currentAsyncLibrary, AsyncLibraryNotFoundError } from "./flavor/sniffio
 export { ExceptionGroup } from "./errors/exception-group.js";
 export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "./loop/async-context-manager.js";
 export { RuntimeError, ValueError, LookupError, KeyError, NotImplementedError } from "./errors/builtins.js";
+export {
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionResetError,
+  FileExistsError,
+  FileNotFoundError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  PermissionError,
+} from "./errors/os-errors.js";

@@ -8,6 +8,25 @@ import type { ExceptionContext, ExceptionHandler, Executor, TaskFactory } from "
 import type { Future } from "./futures.js";
 import type { Handle, TimerHandle } from "./handles.js";
 import type { Task, TaskOptions } from "./tasks.js";
+import type { Socket as NodeSocket } from "node:net";
+import type {
+  AddrInfo,
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  DatagramProtocolLike,
+  DatagramSocketTransport,
+  GetaddrinfoOptions,
+  ProtocolLike,
+  Server,
+  SocketTransport,
+  StartTlsOptions,
+  TLSOptions,
+  Transport,
+} from "./net/index.js";
 
 /** The methods of an asyncio event loop. Sync, either flavor, unless a method says otherwise. */
 export interface AbstractEventLoop {
@@ -40,4 +59,40 @@ export interface AbstractEventLoop {
   /** Sync loops: a Promise that resolves once the loop stopped. */
   runForever(): unknown;
   stop(): unknown;
+  /** asyncio-flavored. */
+  createConnection<P extends ProtocolLike>(protocolFactory: () => P, host?: string | null, port?: number | string | null, options?: CreateConnectionOptions): Promise<[SocketTransport, P]>;
+  /** asyncio-flavored. */
+  createServer(protocolFactory: () => ProtocolLike, host?: string | readonly string[] | null, port?: number | string | null, options?: CreateServerOptions): Promise<Server>;
+  /** asyncio-flavored. */
+  createUnixConnection<P extends ProtocolLike>(protocolFactory: () => P, path?: string | null, options?: CreateUnixConnectionOptions): Promise<[SocketTransport, P]>;
+  /** asyncio-flavored. */
+  createUnixServer(protocolFactory: () => ProtocolLike, path?: string | null, options?: CreateUnixServerOptions): Promise<Server>;
+  /** asyncio-flavored. */
+  createDatagramEndpoint<P extends DatagramProtocolLike>(protocolFactory: () => P, options?: CreateDatagramEndpointOptions): Promise<[DatagramSocketTransport, P]>;
+  /** asyncio-flavored. */
+  connectAcceptedSocket<P extends ProtocolLike>(protocolFactory: () => P, sock: NodeSocket, options?: ConnectAcceptedSocketOptions): Promise<[SocketTransport, P]>;
+  /** asyncio-flavored. */
+  startTls(transport: Transport, protocol: ProtocolLike, sslcontext: TLSOptions, options?: StartTlsOptions): Promise<SocketTransport>;
+  /** asyncio-flavored. */
+  getaddrinfo(host: string | null | undefined, port: number | string | null | undefined, options?: GetaddrinfoOptions): Promise<AddrInfo[]>;
+  /** asyncio-flavored. */
+  getnameinfo(sockaddr: readonly unknown[], flags?: number): Promise<[host: string, service: string]>;
+  /** Not available in Node: throws NotImplementedError (use transports or streams). */
+  sockRecv(sock: unknown, nbytes: number): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockRecvInto(sock: unknown, buf: Uint8Array): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockRecvfrom(sock: unknown, bufsize: number): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockRecvfromInto(sock: unknown, buf: Uint8Array, nbytes?: number): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockSendall(sock: unknown, data: Uint8Array): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockSendto(sock: unknown, data: Uint8Array, address: unknown): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockConnect(sock: unknown, address: unknown): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockAccept(sock: unknown): never;
+  /** Not available in Node: throws NotImplementedError. */
+  sockSendfile(sock: unknown, file: unknown, offset?: number, count?: number | null): never;
 }

@@ -26,6 +26,27 @@ import { closeSync } from "node:fs";
 import type { Nursery } from "../loop/nursery.js";
 import { ParkingLot } from "../loop/parking-lot.js";
 import { checkpoint } from "../loop/traps.js";
+import type { Socket as NodeSocket } from "node:net";
+import * as net from "./net/index.js";
+import type {
+  AddrInfo,
+  ConnectAcceptedSocketOptions,
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  DatagramProtocolLike,
+  DatagramSocketTransport,
+  GetaddrinfoOptions,
+  ProtocolLike,
+  Server,
+  SocketTransport,
+  StartTlsOptions,
+  TLSOptions,
+  Transport,
+} from "./net/index.js";
+import { sockMethodsUnavailable } from "./net/sock-methods.js";
 
 /** What the exception handler receives (asyncio's context dict). */
 export interface ExceptionContext {
@@ -397,6 +418,98 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     const waiters = [...this._trioWaiters];
     this._trioWaiters.clear();
     for (const waiter of waiters) waiter.fail(this);
+  }
+
+  // ------------------------------------------------------------ networking (src/asyncio/net)
+
+  /** Opens a TCP connection; `[transport, protocol]` once `connectionMade` ran (see net/connect.ts). asyncio-flavored. */
+  createConnection<P extends ProtocolLike>(protocolFactory: () => P, host?: string | null, port?: number | string | null, options?: CreateConnectionOptions): Promise<[SocketTransport, P]> {
+    return net.createConnection(this, protocolFactory, host, port, options);
+  }
+
+  /** Starts a TCP server (see net/server.ts). asyncio-flavored. */
+  createServer(protocolFactory: () => ProtocolLike, host?: string | readonly string[] | null, port?: number | string | null, options?: CreateServerOptions): Promise<Server> {
+    return net.createServer(this, protocolFactory, host, port, options);
+  }
+
+  /** Opens a Unix domain socket connection (see net/connect.ts). asyncio-flavored. */
+  createUnixConnection<P extends ProtocolLike>(protocolFactory: () => P, path?: string | null, options?: CreateUnixConnectionOptions): Promise<[SocketTransport, P]> {
+    return net.createUnixConnection(this, protocolFactory, path, options);
+  }
+
+  /** Starts a Unix domain socket server (see net/server.ts). asyncio-flavored. */
+  createUnixServer(protocolFactory: () => ProtocolLike, path?: string | null, options?: CreateUnixServerOptions): Promise<Server> {
+    return net.createUnixServer(this, protocolFactory, path, options);
+  }
+
+  /** Creates a UDP endpoint (see net/datagram.ts). asyncio-flavored. */
+  createDatagramEndpoint<P extends DatagramProtocolLike>(protocolFactory: () => P, options?: CreateDatagramEndpointOptions): Promise<[DatagramSocketTransport, P]> {
+    return net.createDatagramEndpoint(this, protocolFactory, options);
+  }
+
+  /** Wraps a connected `net.Socket` accepted outside asyncio (see net/connect.ts). asyncio-flavored. */
+  connectAcceptedSocket<P extends ProtocolLike>(protocolFactory: () => P, sock: NodeSocket, options?: ConnectAcceptedSocketOptions): Promise<[SocketTransport, P]> {
+    return net.connectAcceptedSocket(this, protocolFactory, sock, options);
+  }
+
+  /** Upgrades a connection to TLS; returns the new transport (see net/tls.ts). asyncio-flavored. */
+  startTls(transport: Transport, protocol: ProtocolLike, sslcontext: TLSOptions, options?: StartTlsOptions): Promise<SocketTransport> {
+    return net.startTls(this, transport, protocol, sslcontext, options);
+  }
+
+  /** Resolves a host and port: `[family, type, proto, canonname, sockaddr][]` (see net/dns.ts). asyncio-flavored. */
+  getaddrinfo(host: string | null | undefined, port: number | string | null | undefined, options?: GetaddrinfoOptions): Promise<AddrInfo[]> {
+    return net.getaddrinfo(this, host, port, options);
+  }
+
+  /** Turns a socket address into `[host, service]` (see net/dns.ts). asyncio-flavored. */
+  getnameinfo(sockaddr: readonly unknown[], flags?: number): Promise<[host: string, service: string]> {
+    return net.getnameinfo(this, sockaddr, flags);
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams (see net/sock-methods.ts). */
+  sockRecv(_sock: unknown, _nbytes: number): never {
+    throw sockMethodsUnavailable("sockRecv");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockRecvInto(_sock: unknown, _buf: Uint8Array): never {
+    throw sockMethodsUnavailable("sockRecvInto");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockRecvfrom(_sock: unknown, _bufsize: number): never {
+    throw sockMethodsUnavailable("sockRecvfrom");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockRecvfromInto(_sock: unknown, _buf: Uint8Array, _nbytes?: number): never {
+    throw sockMethodsUnavailable("sockRecvfromInto");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockSendall(_sock: unknown, _data: Uint8Array): never {
+    throw sockMethodsUnavailable("sockSendall");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockSendto(_sock: unknown, _data: Uint8Array, _address: unknown): never {
+    throw sockMethodsUnavailable("sockSendto");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockConnect(_sock: unknown, _address: unknown): never {
+    throw sockMethodsUnavailable("sockConnect");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockAccept(_sock: unknown): never {
+    throw sockMethodsUnavailable("sockAccept");
+  }
+
+  /** Not available: throws NotImplementedError naming transports and streams. */
+  sockSendfile(_sock: unknown, _file: unknown, _offset?: number, _count?: number | null): never {
+    throw sockMethodsUnavailable("sockSendfile");
   }
 
   // ------------------------------------------------------------ errors and debugging

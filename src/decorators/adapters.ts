@@ -11,8 +11,9 @@ import { isAsyncContextManager, type AsyncContextManager } from "../loop/async-c
 import { asMethodDecorator, recordFlavor } from "./decorate.js";
 import { checkAdapterOptions, loopOf, type AdapterOptions } from "./loop-of.js";
 
+/** Any function: what the adapters take. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any function signature
-type AnyFunction = (...args: any[]) => unknown;
+export type AnyFunction = (...args: any[]) => unknown;
 
 /** What `aioAsTrio(fn)` returns: a Trio-flavored function with fn's parameters. */
 export type TrioFlavored<F extends AnyFunction> = (this: ThisParameterType<F>, ...args: Parameters<F>) => Promise<Awaited<ReturnType<F>>>;

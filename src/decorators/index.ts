@@ -12,6 +12,7 @@ export {
   trioAsAio,
   trioAsAsyncio,
   runAioGenerator,
+  type AnyFunction,
   type AsyncioFlavored,
   type TrioFlavored,
 } from "./adapters.js";

@@ -9,77 +9,18 @@ import { EOL } from "node:os";
 import { fileURLToPath } from "node:url";
 import { TextDecoder } from "node:util";
 import { LookupError, NotImplementedError, ValueError, nameError } from "../errors/builtins.js";
+import { OS_ERROR_CLASSES, OSError } from "../errors/os-errors.js";
 
 // ------------------------------------------------------------------ errors
 
-/**
- * A file-system (or other system) error, named as Python names it (Python's `OSError`).
- * File operations of `trio.openFile`, `trio.wrapFile` and `trio.Path` throw this class,
- * or the subclass Python would raise, instead of Node's plain `Error`. Node's error is the
- * `cause`, and its fields are copied: `code` ("ENOENT"), `errno` (Node's value, negative
- * on POSIX: -2, where Python's is 2), `syscall`, `path` and `dest`; `filename` and
- * `filename2` are Python's names for `path` and `dest`. The message is Node's. The map
- * from Node's code to the class: ENOENT: FileNotFoundError; EEXIST: FileExistsError;
- * EISDIR: IsADirectoryError; ENOTDIR: NotADirectoryError; EACCES and EPERM:
- * PermissionError; any other code: OSError itself. Sync, either flavor.
- */
-export class OSError extends Error {
-  /** Node's error code, such as "ENOENT" (always set on errors made from Node's). */
-  readonly code: string | undefined;
-  /** Node's errno (negative on POSIX), if Node gave one. */
-  readonly errno: number | undefined;
-  /** The system call that failed, such as "open". */
-  readonly syscall: string | undefined;
-  /** The path the call was about, if any (Python's `filename`). */
-  readonly path: string | undefined;
-  /** The second path of a two-path call such as rename, if any (Python's `filename2`). */
-  readonly dest: string | undefined;
-
-  constructor(message: string, options: { code?: string; errno?: number; syscall?: string; path?: string; dest?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.errno = options.errno;
-    this.syscall = options.syscall;
-    this.path = options.path;
-    this.dest = options.dest;
-  }
-
-  /** Python's name for `path`. */
-  get filename(): string | undefined {
-    return this.path;
-  }
-
-  /** Python's name for `dest`. */
-  get filename2(): string | undefined {
-    return this.dest;
-  }
-}
-nameError(OSError, "OSError");
-
-/** ENOENT: no such file or directory (Python's `FileNotFoundError`). Sync, either flavor. */
-export class FileNotFoundError extends OSError {}
-nameError(FileNotFoundError, "FileNotFoundError");
-/** EEXIST: the file already exists (Python's `FileExistsError`). Sync, either flavor. */
-export class FileExistsError extends OSError {}
-nameError(FileExistsError, "FileExistsError");
-/** EISDIR: a file operation on a directory (Python's `IsADirectoryError`). Sync, either flavor. */
-export class IsADirectoryError extends OSError {}
-nameError(IsADirectoryError, "IsADirectoryError");
-/** ENOTDIR: a directory operation on something else (Python's `NotADirectoryError`). Sync, either flavor. */
-export class NotADirectoryError extends OSError {}
-nameError(NotADirectoryError, "NotADirectoryError");
-/** EACCES or EPERM: not allowed (Python's `PermissionError`). Sync, either flavor. */
-export class PermissionError extends OSError {}
-nameError(PermissionError, "PermissionError");
-
-const ERROR_CLASSES: Readonly<Record<string, typeof OSError>> = {
-  ENOENT: FileNotFoundError,
-  EEXIST: FileExistsError,
-  EISDIR: IsADirectoryError,
-  ENOTDIR: NotADirectoryError,
-  EACCES: PermissionError,
-  EPERM: PermissionError,
-};
+export {
+  FileExistsError,
+  FileNotFoundError,
+  IsADirectoryError,
+  NotADirectoryError,
+  OSError,
+  PermissionError,
+} from "../errors/os-errors.js";
 
 /**
  * An operation the file does not support, such as writing a file opened for reading or
@@ -105,7 +46,7 @@ export function toOSError(error: unknown): unknown {
   if (typeof error !== "object" || error === null || error instanceof OSError) return error;
   const e = error as { code?: unknown; syscall?: unknown; errno?: unknown; path?: unknown; dest?: unknown; message?: unknown };
   if (typeof e.code !== "string" || typeof e.syscall !== "string") return error;
-  const cls = ERROR_CLASSES[e.code] ?? OSError;
+  const cls = OS_ERROR_CLASSES[e.code] ?? OSError;
   return new cls(typeof e.message === "string" ? e.message : e.code, {
     code: e.code,
     errno: typeof e.errno === "number" ? e.errno : undefined,

@@ -255,8 +255,8 @@ export interface ServeOptions<L> {
  * Accepts connections on every listener forever, running `handler(stream)` for each in
  * `handlerNursery` (a nursery of this call by default). Calls
  * `taskStatus.started(listeners)` once serving. Returns only by cancellation; the
- * listeners are closed then. Use with `nursery.start((status) => serveListeners(handler,
- * listeners, { taskStatus: status }))`. Trio-flavored.
+ * listeners are closed then. With `nursery.start`, pass the status it gives as the
+ * `taskStatus` option. Trio-flavored.
  */
 export async function serveListeners<S extends SocketStream, L extends Listener<S>>(
   handler: (stream: S) => Promise<unknown>,

@@ -1,0 +1,82 @@
+/** @internal Helpers shared by asyncio's networking modules. */
+import { RuntimeError, ValueError } from "../../errors/builtins.js";
+import { describeValue } from "../../errors/describe.js";
+import type { BaseTrioEventLoop } from "../base-loop.js";
+import { currentAioLoop } from "../current.js";
+import type { Future } from "../futures.js";
+
+/**
+ * @internal The check of every networking coroutine: the caller is asyncio-flavored code
+ * running on `loop` (its Futures would otherwise be awaited from another loop).
+ */
+export function checkLoopCall(loop: BaseTrioEventLoop, call: string): void {
+  const running = currentAioLoop(call);
+  if (running !== loop) {
+    throw new RuntimeError(`${call} was called from a task of another event loop: await a loop's methods on that loop`);
+  }
+  loop._checkClosed();
+}
+
+/** @internal Settles `future` from a Node callback, unless it is done already or its loop is closed. */
+export function resolveFromHost<T>(future: Future<T>, value: T): void {
+  if (!future.done() && !future._loop.isClosed()) future.setResult(value);
+}
+
+/** @internal Fails `future` from a Node callback, unless it is done already or its loop is closed. */
+export function rejectFromHost(future: Future<unknown>, error: unknown): void {
+  if (!future.done() && !future._loop.isClosed()) future.setException(error);
+}
+
+/** @internal Sets a Future's result at the loop's next iteration, unless it was cancelled (asyncio's `_set_result_unless_cancelled`). */
+export function setResultUnlessCancelled(future: Future<void>): void {
+  if (!future.cancelled() && !future.done()) future.setResult(undefined);
+}
+
+/** @internal The name of a value's type, for TypeErrors (`'string'`, `'number'`, `'Array'`...). */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value.constructor as { name?: string } | undefined)?.name ?? "Object";
+  return typeof value;
+}
+
+/**
+ * @internal A copy of bytes-like `data` (a Uint8Array such as a Buffer, another
+ * ArrayBuffer view, or an ArrayBuffer) as a Buffer. Strings are refused with asyncio's
+ * TypeError: transports carry bytes only.
+ */
+export function copyBytes(data: unknown): Buffer {
+  if (data instanceof Uint8Array) return Buffer.from(data);
+  if (ArrayBuffer.isView(data)) return Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+  if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
+    return Buffer.from(new Uint8Array(data));
+  }
+  throw new TypeError(`data argument must be a bytes-like object, not '${typeName(data)}'`);
+}
+
+/** @internal Bytes-like `value` as a Uint8Array view (no copy), or a TypeError naming `what`. */
+export function bytesView(value: unknown, what: string): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+  if (value instanceof ArrayBuffer) return new Uint8Array(value);
+  throw new TypeError(`${what} must be a bytes-like object (a Uint8Array), not '${typeName(value)}'`);
+}
+
+/** @internal Throws TypeError on option names `call` does not know (Python's unexpected keyword arguments). */
+export function checkOptions(options: unknown, allowed: readonly string[], call: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${call}: the options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new TypeError(`${call} got an unexpected option '${key}' (it takes: ${allowed.join(", ")})`);
+    }
+  }
+}
+
+/** @internal Validates an optional number of seconds. */
+export function checkSeconds(value: unknown, name: string): void {
+  if (value === undefined || value === null) return;
+  if (typeof value !== "number" || Number.isNaN(value)) throw new TypeError(`${name} must be a number of seconds`);
+  if (value <= 0) throw new ValueError(`${name} should be a positive number, got ${value}`);
+}
