@@ -215,11 +215,10 @@ export class NodeSendStream implements SendStream {
       await checkpointIfCancelled();
       this.checkWritable();
       if (bytes.length > 0 && !this.writable.write(bytes)) {
-        // Over the high-water mark: wait until Node has flushed it. A cancel here leaves
-        // an unknown part of the data sent: the stream is broken from now on.
-        await this.waiter.wait(task, "sendAll() (waiting for drain)", () => {
-          this.broken ??= new Error("an earlier sendAll() was cancelled part-way");
-        });
+        // Over the high-water mark: wait until Node has flushed it. Node holds all of the
+        // data already, so a cancel here loses nothing: it is still sent, in order, and
+        // the stream stays usable (as Trio's SocketStream after a cancelled send).
+        await this.waiter.wait(task, "sendAll() (waiting for drain)");
       }
       this.checkWritable();
       await cancelShieldedCheckpoint();

@@ -3,6 +3,7 @@
  * domain socket, or TLS socket).
  */
 import type { Socket } from "node:net";
+import { currentTrioTask } from "../loop/current.js";
 import { checkpoint } from "../loop/traps.js";
 import { NodeReceiveStream, NodeSendStream } from "./node-streams.js";
 import type { HalfCloseableStream } from "./stream-abc.js";
@@ -53,14 +54,18 @@ export class SocketStream implements HalfCloseableStream {
 
   /**
    * Closes the socket: what `sendAll` already accepted is still flushed, then the socket
-   * is closed; tasks using the stream get `ClosedResourceError`. Trio-flavored.
+   * is closed (at once, dropping it, when the caller is cancelled: `acloseForcefully`);
+   * tasks using the stream get `ClosedResourceError`. Trio-flavored.
    */
   async aclose(): Promise<void> {
+    const task = currentTrioTask("SocketStream.aclose()");
     if (!this.closed) {
       this.closed = true;
       this.sender._closeNow();
       this.receiver._closeNow(false);
-      this.socket.destroySoon();
+      // A close under a cancel (acloseForcefully) drops what Node has not sent yet.
+      if (task._cancelStatus!.effectivelyCancelled) this.socket.destroy();
+      else this.socket.destroySoon();
     }
     await checkpoint();
   }

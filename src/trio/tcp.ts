@@ -2,6 +2,7 @@
  * Trio's high-level networking on `node:net`: `openTcpStream`, `openTcpListeners`,
  * `serveTcp`, `serveListeners`, `SocketListener`, and Unix domain sockets.
  */
+import dns from "node:dns";
 import net from "node:net";
 import { runInFrame } from "../contextvars/frame.js";
 import { ValueError } from "../errors/builtins.js";
@@ -11,7 +12,11 @@ import { BusyResourceError, ClosedResourceError } from "../loop/errors.js";
 import { openNursery, TASK_STATUS_IGNORED, type Nursery, type TaskStatus } from "../loop/nursery.js";
 import type { Task } from "../loop/task.js";
 import { cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled } from "../loop/traps.js";
+import { OSError } from "../errors/os-errors.js";
+import { fspath, toOSError, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
+import { acloseForcefully } from "./stapled-stream.js";
+import { sleep } from "./timeouts.js";
 import { SocketStream } from "./socket-stream.js";
 import type { AsyncResource, Listener } from "./stream-abc.js";
 
@@ -88,17 +93,39 @@ export async function openTcpStream(host: string, port: number, options: OpenTcp
       autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(delay * 1000)),
     }),
   );
-  await waitConnected(task, socket, "connect", `trio.openTcpStream(${JSON.stringify(host)}, ${port})`);
+  try {
+    await waitConnected(task, socket, "connect", `trio.openTcpStream(${JSON.stringify(host)}, ${port})`);
+  } catch (error) {
+    throw connectError(error, `${host}:${port}`);
+  }
   return new SocketStream(socket);
 }
 
-/** Connects to the Unix domain socket at `path` and returns a `SocketStream`. Trio-flavored. */
-export async function openUnixSocket(path: string): Promise<SocketStream> {
-  if (typeof path !== "string" || path === "") throw new TypeError(`openUnixSocket(): path must be a non-empty string, got ${describeValue(path)}`);
+/**
+ * A failed connect as Trio reports it: one address tried, its error (as the OSError
+ * subclass Python names, with Node's `code`); several, an OSError saying all failed,
+ * with Node's AggregateError (every attempt's error) as its `cause`.
+ */
+function connectError(error: unknown, where: string): unknown {
+  if (error instanceof AggregateError) return new OSError(`all attempts to connect to ${where} failed`, { cause: error });
+  return toOSError(error);
+}
+
+/**
+ * Connects to the Unix domain socket at `path` (a string, `file:` URL or `trio.Path`) and
+ * returns a `SocketStream`; a missing socket file is a `FileNotFoundError`. Trio-flavored.
+ */
+export async function openUnixSocket(path: PathArg): Promise<SocketStream> {
+  const file = fspath(path, "openUnixSocket()");
+  if (file === "") throw new TypeError("openUnixSocket(): path must not be empty");
   const task = currentTrioTask("trio.openUnixSocket()");
   await checkpointIfCancelled();
-  const socket = inRunFrame(task, () => net.connect({ path, allowHalfOpen: true }));
-  await waitConnected(task, socket, "connect", `trio.openUnixSocket(${JSON.stringify(path)})`);
+  const socket = inRunFrame(task, () => net.connect({ path: file, allowHalfOpen: true }));
+  try {
+    await waitConnected(task, socket, "connect", `trio.openUnixSocket(${JSON.stringify(file)})`);
+  } catch (error) {
+    throw toOSError(error);
+  }
   return new SocketStream(socket);
 }
 
@@ -112,15 +139,16 @@ export class SocketListener implements Listener<SocketStream> {
   private readonly waiter = new EventWaiter();
   private accepting = false;
   private closed = false;
-  private error: unknown = null;
+  private errors: unknown[] = [];
 
   constructor(
-    /** The listening Node server. */
+    /** The Node server (listening, or about to). */
     readonly server: net.Server,
     /** Wraps each accepted socket (TLS listeners wrap it in a TLS stream). */
     private readonly wrap: (socket: net.Socket) => SocketStream = (socket) => new SocketStream(socket),
     private readonly connectionEvent = "connection",
   ) {
+    if (!(server instanceof net.Server)) throw new TypeError(`SocketListener needs a net.Server (or tls.Server), got ${describeValue(server)}`);
     server.on(connectionEvent, (socket: net.Socket) => {
       if (this.closed) {
         socket.destroy();
@@ -131,22 +159,31 @@ export class SocketListener implements Listener<SocketStream> {
       this.pending.push(socket);
       this.waiter.wake();
     });
-    server.on("error", (error) => {
-      this.error ??= error;
+    server.on("error", (error: { code?: unknown }) => {
+      // As Trio: errors about one incoming connection are not the listener's.
+      if (typeof error.code === "string" && IGNORABLE_ACCEPT_ERRORS.has(error.code)) return;
+      this.errors.push(error);
       this.waiter.wake();
+    });
+    // Closed under us (server.close() by someone else): accept() then fails.
+    server.on("close", () => {
+      this.closed = true;
+      this.waiter.wake(new ClosedResourceError("the listening socket was closed"));
     });
   }
 
   /** See `trio.abc.Listener.accept`. Trio-flavored. */
   async accept(): Promise<SocketStream> {
     const task = currentTrioTask("SocketListener.accept()");
-    if (this.closed) throw new ClosedResourceError("this listener was closed");
     if (this.accepting) throw new BusyResourceError("another task is already accepting on this listener");
     this.accepting = true;
     try {
       await checkpointIfCancelled();
       for (;;) {
-        if (this.closed) throw new ClosedResourceError("this listener was closed while accepting");
+        if (this.closed || !this.server.listening) {
+          await cancelShieldedCheckpoint();
+          throw new ClosedResourceError("this listener is closed");
+        }
         const socket = this.pending.shift();
         if (socket !== undefined) {
           const stream = this.wrap(socket);
@@ -154,7 +191,11 @@ export class SocketListener implements Listener<SocketStream> {
           await cancelShieldedCheckpoint();
           return stream;
         }
-        if (this.error !== null) throw this.error;
+        // An error of the listening socket is raised once, by the accept that sees it.
+        if (this.errors.length > 0) {
+          await cancelShieldedCheckpoint();
+          throw this.errors.shift();
+        }
         await this.waiter.wait(task, "SocketListener.accept()");
       }
     } finally {
@@ -184,6 +225,9 @@ export class SocketListener implements Listener<SocketStream> {
   }
 }
 
+/** Errors about one incoming connection, not the listener (Trio's `_ignorable_accept_errno_names`). */
+const IGNORABLE_ACCEPT_ERRORS = new Set(["ECONNABORTED", "EPERM", "EPROTO"]);
+
 function ignore(): void {}
 
 /** @internal Waits until `server` listens (or fails to, e.g. EADDRINUSE). */
@@ -212,9 +256,9 @@ export async function waitListening(task: Task, server: net.Server, listen: () =
 
 /** Options of `openTcpListeners` and `serveTcp`. */
 export interface TcpListenerOptions {
-  /** The address to listen on (default: every interface, IPv6 and IPv4). */
+  /** The address to listen on, or a name: one listener per address (default: every interface, IPv6 and IPv4, one listener). */
   host?: string;
-  /** The listen backlog (default: Node's). */
+  /** The listen backlog, an integer (default: Node's, 511; Trio's is larger). */
   backlog?: number;
 }
 
@@ -224,22 +268,62 @@ export interface TcpListenerOptions {
  */
 export async function openTcpListeners(port: number, options: TcpListenerOptions = {}): Promise<SocketListener[]> {
   checkPort(port, "openTcpListeners()");
+  const backlog = checkBacklog(options.backlog);
   const task = currentTrioTask("trio.openTcpListeners()");
   await checkpointIfCancelled();
-  const server = inRunFrame(task, () => net.createServer({ noDelay: true, allowHalfOpen: true }));
-  const listener = new SocketListener(server);
-  await waitListening(task, server, () => server.listen({ port, host: options.host, backlog: options.backlog }), `trio.openTcpListeners(${port})`);
-  return [listener];
+  // One listener per address of the host, as Trio; with no host, one dual-stack listener.
+  const hosts = options.host === undefined ? [undefined] : await lookupAll(task, options.host);
+  const listeners: SocketListener[] = [];
+  try {
+    for (const host of hosts) {
+      const server = inRunFrame(task, () => net.createServer({ noDelay: true, allowHalfOpen: true }));
+      const listener = new SocketListener(server);
+      listeners.push(listener);
+      await waitListening(task, server, () => server.listen({ port, host, backlog, ipv6Only: host !== undefined && net.isIPv6(host) }), `trio.openTcpListeners(${port})`);
+    }
+  } catch (error) {
+    for (const listener of listeners) listener.server.close();
+    throw toOSError(error);
+  }
+  return listeners;
+}
+
+function checkBacklog(backlog: unknown): number | undefined {
+  if (backlog === undefined || backlog === Infinity) return undefined;
+  if (typeof backlog !== "number" || !Number.isInteger(backlog)) throw new TypeError(`backlog must be an integer (or Infinity), got ${describeValue(backlog)}`);
+  return backlog;
+}
+
+/** Every address of `host` (a name or a literal address), as a cancellable wait. */
+async function lookupAll(task: Task, host: string): Promise<string[]> {
+  if (net.isIP(host) !== 0) return [host];
+  const waiter = new EventWaiter();
+  let result: string[] | null = null;
+  let failure: unknown = null;
+  dns.lookup(host, { all: true }, (error, addresses) => {
+    if (error !== null) failure = toOSError(error);
+    else result = [...new Set(addresses.map((a) => a.address))];
+    waiter.wake();
+  });
+  await waiter.wait(task, `resolving ${JSON.stringify(host)}`);
+  if (failure !== null) throw failure;
+  return result!;
 }
 
 /** Listens on the Unix domain socket `path`. Trio-flavored. */
-export async function openUnixListener(path: string, options: { backlog?: number } = {}): Promise<SocketListener> {
-  if (typeof path !== "string" || path === "") throw new TypeError(`openUnixListener(): path must be a non-empty string, got ${describeValue(path)}`);
+export async function openUnixListener(path: PathArg, options: { backlog?: number } = {}): Promise<SocketListener> {
+  const file = fspath(path, "openUnixListener()");
+  if (file === "") throw new TypeError("openUnixListener(): path must not be empty");
+  const backlog = checkBacklog(options.backlog);
   const task = currentTrioTask("trio.openUnixListener()");
   await checkpointIfCancelled();
   const server = inRunFrame(task, () => net.createServer({ allowHalfOpen: true }));
   const listener = new SocketListener(server);
-  await waitListening(task, server, () => server.listen({ path, backlog: options.backlog }), `trio.openUnixListener(${JSON.stringify(path)})`);
+  try {
+    await waitListening(task, server, () => server.listen({ path: file, backlog }), `trio.openUnixListener(${JSON.stringify(file)})`);
+  } catch (error) {
+    throw toOSError(error);
+  }
   return listener;
 }
 
@@ -258,7 +342,7 @@ export interface ServeOptions<L> {
  * listeners are closed then. With `nursery.start`, pass the status it gives as the
  * `taskStatus` option. Trio-flavored.
  */
-export async function serveListeners<S extends SocketStream, L extends Listener<S>>(
+export async function serveListeners<S extends AsyncResource, L extends Listener<S>>(
   handler: (stream: S) => Promise<unknown>,
   listeners: L[],
   options: ServeOptions<L> = {},
@@ -275,14 +359,37 @@ export async function serveListeners<S extends SocketStream, L extends Listener<
   throw new ClosedResourceError("serveListeners: the listeners were closed");
 }
 
+/** Out of a resource: Trio waits this long and accepts again (`ACCEPT_CAPACITY_ERROR_SLEEP`). */
+const ACCEPT_CAPACITY_ERROR_SLEEP = 0.1;
+const CAPACITY_ERRORS = new Set(["EMFILE", "ENFILE", "ENOMEM", "ENOBUFS"]);
+
 async function acceptLoop<S extends AsyncResource>(listener: Listener<S>, handler: (stream: S) => Promise<unknown>, handlers: Nursery): Promise<void> {
   try {
     for (;;) {
-      const stream = await listener.accept();
-      handlers.startSoon({ name: `${handler.name || "handler"}` }, handler, stream);
+      let stream: S;
+      try {
+        stream = await listener.accept();
+      } catch (error) {
+        const code = (error as { code?: unknown } | null)?.code;
+        if (typeof code === "string" && CAPACITY_ERRORS.has(code)) {
+          await sleep(ACCEPT_CAPACITY_ERROR_SLEEP);
+          continue;
+        }
+        throw error;
+      }
+      handlers.startSoon({ name: `${handler.name || "handler"}` }, runHandler, handler, stream);
     }
   } finally {
     await listener.aclose().catch(ignore);
+  }
+}
+
+/** A handler's task: the stream is closed (forcefully) when the handler is done. */
+async function runHandler<S extends AsyncResource>(handler: (stream: S) => Promise<unknown>, stream: S): Promise<void> {
+  try {
+    await handler(stream);
+  } finally {
+    await acloseForcefully(stream);
   }
 }
 

@@ -31,7 +31,7 @@ describe("a Trio server, asyncio clients", () => {
         );
         const port = (listeners[0].address as net.AddressInfo).port;
         answers = await aioAsTrio(async () =>
-          asyncio.gather(
+          asyncio.gather<string[]>(
             ...["a", "b", "c"].map((who) => async () => {
               const [reader, writer] = await asyncio.openConnection("127.0.0.1", port);
               writer.write(bytes(who));
