@@ -14,6 +14,7 @@ export { ExceptionGroup } from "./errors/exception-group.js";
 export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "./loop/async-context-manager.js";
 export { RuntimeError, ValueError, LookupError, KeyError, NotImplementedError } from "./errors/builtins.js";
 export {
+  BrokenPipeError,
   ConnectionAbortedError,
   ConnectionError,
   ConnectionResetError,
@@ -23,4 +24,5 @@ export {
   NotADirectoryError,
   OSError,
   PermissionError,
+  ProcessLookupError,
 } from "./errors/os-errors.js";

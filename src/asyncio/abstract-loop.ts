@@ -9,8 +9,11 @@ import type { Future } from "./futures.js";
 import type { Handle, TimerHandle } from "./handles.js";
 import type { Task, TaskOptions } from "./tasks.js";
 import type { Socket as NodeSocket } from "node:net";
+import type { Readable, Writable } from "node:stream";
 import type {
   AddrInfo,
+  BaseProtocolLike,
+  BaseTransport,
   ConnectAcceptedSocketOptions,
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
@@ -21,12 +24,15 @@ import type {
   DatagramSocketTransport,
   GetaddrinfoOptions,
   ProtocolLike,
+  SendfileFile,
+  SendfileOptions,
   Server,
   SocketTransport,
   StartTlsOptions,
   TLSOptions,
   Transport,
 } from "./net/index.js";
+import type { ChildProcessTransport, PathLike, ReadPipeTransport, SubprocessOptions, SubprocessProtocolLike, WritePipeTransport } from "./subprocess/index.js";
 
 /** The methods of an asyncio event loop. Sync, either flavor, unless a method says otherwise. */
 export interface AbstractEventLoop {
@@ -77,6 +83,8 @@ export interface AbstractEventLoop {
   getaddrinfo(host: string | null | undefined, port: number | string | null | undefined, options?: GetaddrinfoOptions): Promise<AddrInfo[]>;
   /** asyncio-flavored. */
   getnameinfo(sockaddr: readonly unknown[], flags?: number): Promise<[host: string, service: string]>;
+  /** asyncio-flavored. Always the read-and-write fallback (Node has no native sendfile for transports). */
+  sendfile(transport: BaseTransport, file: SendfileFile, offset?: number, count?: number | null, options?: SendfileOptions): Promise<number>;
   /** Not available in Node: throws NotImplementedError (use transports or streams). */
   sockRecv(sock: unknown, nbytes: number): never;
   /** Not available in Node: throws NotImplementedError. */
@@ -95,4 +103,14 @@ export interface AbstractEventLoop {
   sockAccept(sock: unknown): never;
   /** Not available in Node: throws NotImplementedError. */
   sockSendfile(sock: unknown, file: unknown, offset?: number, count?: number | null): never;
+  /** asyncio-flavored. */
+  subprocessExec<P extends SubprocessProtocolLike>(protocolFactory: () => P, program: PathLike, ...args: [...PathLike[], SubprocessOptions] | PathLike[]): Promise<[ChildProcessTransport, P]>;
+  /** asyncio-flavored. */
+  subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, options?: SubprocessOptions): Promise<[ChildProcessTransport, P]>;
+  /** asyncio-flavored. */
+  connectReadPipe<P extends ProtocolLike>(protocolFactory: () => P, pipe: Readable): Promise<[ReadPipeTransport, P]>;
+  /** asyncio-flavored. */
+  connectWritePipe<P extends BaseProtocolLike>(protocolFactory: () => P, pipe: Writable): Promise<[WritePipeTransport, P]>;
+  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void;
+  removeSignalHandler(sig: NodeJS.Signals | number): boolean;
 }

@@ -27,9 +27,12 @@ import type { Nursery } from "../loop/nursery.js";
 import { ParkingLot } from "../loop/parking-lot.js";
 import { checkpoint } from "../loop/traps.js";
 import type { Socket as NodeSocket } from "node:net";
+import type { Readable, Writable } from "node:stream";
 import * as net from "./net/index.js";
 import type {
   AddrInfo,
+  BaseProtocolLike,
+  BaseTransport,
   ConnectAcceptedSocketOptions,
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
@@ -40,6 +43,8 @@ import type {
   DatagramSocketTransport,
   GetaddrinfoOptions,
   ProtocolLike,
+  SendfileFile,
+  SendfileOptions,
   Server,
   SocketTransport,
   StartTlsOptions,
@@ -47,6 +52,9 @@ import type {
   Transport,
 } from "./net/index.js";
 import { sockMethodsUnavailable } from "./net/sock-methods.js";
+import * as subprocess from "./subprocess/index.js";
+import type { ChildProcessTransport, PathLike, ReadPipeTransport, SubprocessOptions, SubprocessProtocolLike, WritePipeTransport } from "./subprocess/index.js";
+import * as signals from "./signals.js";
 
 /** What the exception handler receives (asyncio's context dict). */
 export interface ExceptionContext {
@@ -467,6 +475,25 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     return net.getnameinfo(this, sockaddr, flags);
   }
 
+  /**
+   * Sends `file` (an open `fs.promises.FileHandle` or a file descriptor) over a stream
+   * `transport` (TCP, Unix or TLS), from byte `offset`, at most `count` bytes (null: up
+   * to the end of the file); resolves to the number of bytes sent (see net/sendfile.ts).
+   * Node has no native sendfile for transports, so this is always asyncio's fallback: the
+   * file is read in blocks of at most 16 KiB with positional reads (off the loop) and
+   * written with the transport's write flow control; meanwhile the transport's protocol
+   * is replaced and reading is paused, and both are restored at the end, on success,
+   * error and cancellation alike. `{ fallback: false }` raises SendfileNotAvailableError.
+   * Unlike Python, the file's position is neither used nor updated (a descriptor cannot
+   * be seeked from Node): use the returned count. A closing transport raises
+   * RuntimeError, as does a transport other than a stream socket transport; a bad
+   * `offset` or `count` raises TypeError or ValueError; a connection lost during the send
+   * raises ConnectionError. asyncio-flavored.
+   */
+  sendfile(transport: BaseTransport, file: SendfileFile, offset: number = 0, count: number | null = null, options?: SendfileOptions): Promise<number> {
+    return net.sendfile(this, transport, file, offset, count, options);
+  }
+
   /** Not available: throws NotImplementedError naming transports and streams (see net/sock-methods.ts). */
   sockRecv(_sock: unknown, _nbytes: number): never {
     throw sockMethodsUnavailable("sockRecv");
@@ -510,6 +537,53 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   /** Not available: throws NotImplementedError naming transports and streams. */
   sockSendfile(_sock: unknown, _file: unknown, _offset?: number, _count?: number | null): never {
     throw sockMethodsUnavailable("sockSendfile");
+  }
+
+  // ------------------------------------------------------------ subprocesses and signals (src/asyncio/subprocess, src/asyncio/signals.ts)
+
+  /**
+   * Runs `program` with `args` (no shell): `[transport, protocol]` once `connectionMade`
+   * ran; a trailing plain object is the options (stdin, stdout, stderr default to `PIPE`).
+   * See subprocess/transport.ts. asyncio-flavored.
+   */
+  subprocessExec<P extends SubprocessProtocolLike>(protocolFactory: () => P, program: PathLike, ...args: [...PathLike[], SubprocessOptions] | PathLike[]): Promise<[ChildProcessTransport, P]> {
+    return subprocess.subprocessExec(this, protocolFactory, program, args);
+  }
+
+  /** Runs the command line `cmd` through the shell (see subprocess/transport.ts). asyncio-flavored. */
+  subprocessShell<P extends SubprocessProtocolLike>(protocolFactory: () => P, cmd: string, options?: SubprocessOptions): Promise<[ChildProcessTransport, P]> {
+    return subprocess.subprocessShell(this, protocolFactory, cmd, options);
+  }
+
+  /**
+   * Connects the readable end of a pipe the caller has (a Node `Readable`: `process.stdin`,
+   * `new net.Socket({ fd })`, a child's stdout...) to a protocol: `[transport, protocol]`
+   * once `connectionMade` ran (see subprocess/connect-pipe.ts). asyncio-flavored.
+   */
+  connectReadPipe<P extends ProtocolLike>(protocolFactory: () => P, pipe: Readable): Promise<[ReadPipeTransport, P]> {
+    return subprocess.connectReadPipe(this, protocolFactory, pipe);
+  }
+
+  /** Connects the writable end of a pipe (a Node `Writable`) to a protocol, as `connectReadPipe` does. asyncio-flavored. */
+  connectWritePipe<P extends BaseProtocolLike>(protocolFactory: () => P, pipe: Writable): Promise<[WritePipeTransport, P]> {
+    return subprocess.connectWritePipe(this, protocolFactory, pipe);
+  }
+
+  /**
+   * Calls `callback(...args)` as a loop callback each time the process receives `sig` (a
+   * name such as "SIGHUP", or a number), instead of the signal's other listeners; a
+   * second call replaces the handler. TypeError for an async function; ValueError for an
+   * unknown signal; RuntimeError for SIGKILL / SIGSTOP, outside the main thread, or on a
+   * closed loop. Closing the loop removes its handlers (see signals.ts). Sync, either flavor.
+   */
+  addSignalHandler<A extends unknown[]>(sig: NodeJS.Signals | number, callback: (...args: A) => unknown, ...args: A): void {
+    checkCallback(callback, "addSignalHandler");
+    signals.addSignalHandler(this, sig, callback, args);
+  }
+
+  /** Removes the handler of `sig`, restoring the listeners it replaced; returns whether there was one. Sync, either flavor. */
+  removeSignalHandler(sig: NodeJS.Signals | number): boolean {
+    return signals.removeSignalHandler(this, sig);
   }
 
   // ------------------------------------------------------------ errors and debugging
@@ -592,6 +666,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       }
     }
     this._closeFiles.clear();
+    // Python's Unix loop removes its signal handlers when it closes.
+    signals.removeAllSignalHandlers(this);
   }
 
   /** Finalizes asyncio async generators (none need it in JavaScript: no-op). asyncio-flavored. */

@@ -102,6 +102,8 @@ export {
   type CreateUnixServerOptions,
   type DatagramProtocolLike,
   type GetaddrinfoOptions,
+  type SendfileFile,
+  type SendfileOptions,
   type HostPort,
   type OpenConnectionOptions,
   type OpenUnixConnectionOptions,
@@ -116,3 +118,18 @@ export {
   type TLSOptions,
   type WriteBufferLimits,
 } from "./net/index.js";
+export { BrokenPipeError, ProcessLookupError } from "../errors/os-errors.js";
+export {
+  ChildProcessTransport,
+  createSubprocessExec,
+  createSubprocessShell,
+  ReadPipeTransport,
+  SubprocessTransport,
+  WritePipeTransport,
+  type CreateSubprocessOptions,
+  type PathLike,
+  type PipeTransport,
+  type SubprocessOptions,
+  type SubprocessProtocolLike,
+} from "./subprocess/index.js";
+export * as subprocess from "./subprocess/namespace.js";

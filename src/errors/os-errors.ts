@@ -75,6 +75,25 @@ export const OS_ERROR_CLASSES: Readonly<Record<string, typeof OSError>> = {
   EPERM: PermissionError,
 };
 
+/**
+ * @internal Node's system error (it has a string `code` and a `syscall`) as the OSError
+ * subclass Python would raise, with Node's fields and the error itself as `cause`;
+ * anything else is returned unchanged. `message` and `path` override Node's.
+ */
+export function toOSError(error: unknown, message?: string, path?: string): unknown {
+  if (typeof error !== "object" || error === null || error instanceof OSError) return error;
+  const e = error as { code?: unknown; syscall?: unknown; errno?: unknown; path?: unknown; dest?: unknown; message?: unknown };
+  if (typeof e.code !== "string" || typeof e.syscall !== "string") return error;
+  const cls = OS_ERROR_CLASSES[e.code] ?? OSError;
+  return new cls(message ?? (typeof e.message === "string" ? e.message : e.code), {
+    code: e.code,
+    errno: typeof e.errno === "number" ? e.errno : undefined,
+    syscall: e.syscall,
+    path: path ?? (typeof e.path === "string" ? e.path : undefined),
+    dest: typeof e.dest === "string" ? e.dest : undefined,
+    cause: error,
+  });
+}
 
 /** A connection-related error (Python's `ConnectionError`). Sync, either flavor. */
 export class ConnectionError extends OSError {}
@@ -95,3 +114,27 @@ export class ConnectionAbortedError extends ConnectionError {
   }
 }
 nameError(ConnectionAbortedError, "ConnectionAbortedError");
+
+/**
+ * Writing to a pipe whose reading end is closed (Python's `BrokenPipeError`, code
+ * `EPIPE`): an asyncio pipe transport's `connectionLost` gets it when the child went away
+ * with bytes still buffered. Sync, either flavor.
+ */
+export class BrokenPipeError extends ConnectionError {
+  constructor(message = "Broken pipe", options: { cause?: unknown } = {}) {
+    super(message, { code: "EPIPE", cause: options.cause });
+  }
+}
+nameError(BrokenPipeError, "BrokenPipeError");
+
+/**
+ * No such process (Python's `ProcessLookupError`, code `ESRCH`): `sendSignal`,
+ * `terminate` and `kill` of an asyncio subprocess transport whose process was reaped.
+ * Sync, either flavor.
+ */
+export class ProcessLookupError extends OSError {
+  constructor(message = "No such process", options: { cause?: unknown } = {}) {
+    super(message, { code: "ESRCH", cause: options.cause });
+  }
+}
+nameError(ProcessLookupError, "ProcessLookupError");

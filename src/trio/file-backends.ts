@@ -11,7 +11,8 @@ import { isatty } from "node:tty";
 import { Abort, type Task } from "../loop/task.js";
 import { checkpointIfCancelled } from "../loop/traps.js";
 import { currentTrioTask } from "../loop/current.js";
-import { toOSError, UnsupportedOperation } from "./file-modes.js";
+import { toOSError } from "../errors/os-errors.js";
+import { UnsupportedOperation } from "./file-modes.js";
 
 export const CHUNK = 64 * 1024;
 export const EMPTY = new Uint8Array(0);

@@ -9,7 +9,6 @@ import { EOL } from "node:os";
 import { fileURLToPath } from "node:url";
 import { TextDecoder } from "node:util";
 import { LookupError, NotImplementedError, ValueError, nameError } from "../errors/builtins.js";
-import { OS_ERROR_CLASSES, OSError } from "../errors/os-errors.js";
 
 // ------------------------------------------------------------------ errors
 
@@ -37,25 +36,6 @@ nameError(UnicodeDecodeError, "UnicodeDecodeError");
 /** Text that the file's encoding cannot represent (Python's `UnicodeEncodeError`). Sync, either flavor. */
 export class UnicodeEncodeError extends ValueError {}
 nameError(UnicodeEncodeError, "UnicodeEncodeError");
-
-/**
- * @internal Node's system error (it has a string `code` and a `syscall`) as the OSError
- * subclass Python would raise; anything else is returned unchanged.
- */
-export function toOSError(error: unknown): unknown {
-  if (typeof error !== "object" || error === null || error instanceof OSError) return error;
-  const e = error as { code?: unknown; syscall?: unknown; errno?: unknown; path?: unknown; dest?: unknown; message?: unknown };
-  if (typeof e.code !== "string" || typeof e.syscall !== "string") return error;
-  const cls = OS_ERROR_CLASSES[e.code] ?? OSError;
-  return new cls(typeof e.message === "string" ? e.message : e.code, {
-    code: e.code,
-    errno: typeof e.errno === "number" ? e.errno : undefined,
-    syscall: e.syscall,
-    path: typeof e.path === "string" ? e.path : undefined,
-    dest: typeof e.dest === "string" ? e.dest : undefined,
-    cause: error,
-  });
-}
 
 // ------------------------------------------------------------------ paths
 

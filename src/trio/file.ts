@@ -28,6 +28,7 @@ import type { FileHandle } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
 import { ValueError } from "../errors/builtins.js";
+import { toOSError } from "../errors/os-errors.js";
 import type { AsyncContextManager } from "../loop/async-context-manager.js";
 import { currentTrioTask } from "../loop/current.js";
 import type { Task } from "../loop/task.js";
@@ -38,7 +39,6 @@ import {
   IsADirectoryError,
   parseMode,
   TextCodec,
-  toOSError,
   UnsupportedOperation,
   type OpenMode,
   type PathArg,

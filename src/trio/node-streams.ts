@@ -168,10 +168,10 @@ export class NodeReceiveStream implements ReceiveStream {
 }
 
 /**
- * A Trio `SendStream` over a Node Writable. `sendAll` returns once Node has accepted the
- * data (it may still be in Node's buffer, which is flushed to the OS in order); it waits
- * while that buffer is over its high-water mark. Trio-flavored methods; construct it
- * from sync code.
+ * A Trio `SendStream` over a Node Writable. `sendAll` returns once Node has handed every
+ * byte to the OS (Node's buffer is empty), as Trio's returns once the kernel has them:
+ * the caller may then reuse its buffer. Trio-flavored methods; construct it from sync
+ * code.
  */
 export class NodeSendStream implements SendStream {
   private sending = false;
@@ -190,6 +190,9 @@ export class NodeSendStream implements SendStream {
   }
 
   private readonly onDrain = (): void => this.waiter.wake();
+  private readonly onWritten = (error?: Error | null): void => {
+    if (!error && this.writable.writableLength === 0) this.waiter.wake();
+  };
   private readonly onError = (error: unknown): void => {
     this.broken ??= error;
     this.waiter.wake(new BrokenResourceError("the stream broke", { cause: error }));
@@ -214,11 +217,13 @@ export class NodeSendStream implements SendStream {
     try {
       await checkpointIfCancelled();
       this.checkWritable();
-      if (bytes.length > 0 && !this.writable.write(bytes)) {
-        // Over the high-water mark: wait until Node has flushed it. Node holds all of the
-        // data already, so a cancel here loses nothing: it is still sent, in order, and
-        // the stream stays usable (as Trio's SocketStream after a cancelled send).
-        await this.waiter.wait(task, "sendAll() (waiting for drain)");
+      if (bytes.length > 0) {
+        this.writable.write(bytes, this.onWritten);
+        // Trio returns once the OS has every byte, so the caller may reuse its buffer: wait
+        // while Node still holds some. Node has all of the data already, so a cancel here
+        // loses nothing: it is still sent, in order, and the stream stays usable (as Trio's
+        // SocketStream after a cancelled send).
+        if (this.writable.writableLength > 0) await this.waiter.wait(task, "sendAll() (waiting for the OS to take the data)");
       }
       this.checkWritable();
       await cancelShieldedCheckpoint();
@@ -241,7 +246,8 @@ export class NodeSendStream implements SendStream {
     try {
       await checkpointIfCancelled();
       this.checkWritable();
-      if (this.writable.writableNeedDrain) await this.waiter.wait(task, "waitSendAllMightNotBlock()");
+      // sendAll blocks while Node holds bytes the OS has not taken.
+      if (this.writable.writableLength > 0) await this.waiter.wait(task, "waitSendAllMightNotBlock()");
       await cancelShieldedCheckpoint();
     } finally {
       this.sending = false;

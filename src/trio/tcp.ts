@@ -13,7 +13,8 @@ import { openNursery, TASK_STATUS_IGNORED, type Nursery, type TaskStatus } from 
 import type { Task } from "../loop/task.js";
 import { cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled } from "../loop/traps.js";
 import { OSError } from "../errors/os-errors.js";
-import { fspath, toOSError, type PathArg } from "./file-modes.js";
+import { toOSError } from "../errors/os-errors.js";
+import { fspath, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
 import { acloseForcefully } from "./stapled-stream.js";
 import { sleep } from "./timeouts.js";

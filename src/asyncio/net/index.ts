@@ -22,6 +22,7 @@ export {
 } from "./connect.js";
 export { Server, createServer, createUnixServer, type CreateServerOptions, type CreateUnixServerOptions } from "./server.js";
 export { startTls, type ClientSSL, type ServerSSL, type StartTlsOptions, type TLSOptions } from "./tls.js";
+export { sendfile, type SendfileFile, type SendfileOptions } from "./sendfile.js";
 export { StreamReader, type StreamReaderOptions } from "./stream-reader.js";
 export {
   FlowControlMixin,

@@ -30,10 +30,11 @@ import { describeError } from "../../errors/describe.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { Future } from "../futures.js";
 import { logger } from "../log.js";
-import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, MAX_PENDING_READ, socket as C } from "./constants.js";
+import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, socket as C } from "./constants.js";
 import { isOSError } from "./errors.js";
 import { takeHeldError } from "./held-errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
+import { CLOSED, CLOSED_ENTRY, DATA, EOF, ERROR, ReadInbox, type InboxEntry } from "./read-inbox.js";
 import { Transport, WriteFlowControl, limitsArguments, type BytesLike, type WriteBufferLimits } from "./transports.js";
 import { TransportSocket, toSockAddr } from "./trsock.js";
 import { copyBytes, setResultUnlessCancelled } from "./util.js";
@@ -65,15 +66,6 @@ export interface SocketTransportOptions {
   context?: Context;
 }
 
-const DATA = 0;
-const EOF = 1;
-const ERROR = 2;
-const CLOSED = 3;
-
-type InboxEntry = { kind: typeof DATA; data: Buffer } | { kind: typeof EOF } | { kind: typeof ERROR; error: Error } | { kind: typeof CLOSED };
-
-const EOF_ENTRY: InboxEntry = { kind: EOF };
-const CLOSED_ENTRY: InboxEntry = { kind: CLOSED };
 
 function noop(): void {}
 
@@ -95,18 +87,24 @@ export class SocketTransport extends Transport {
   private _protocolConnected = false;
   private _buffered = false;
   private _closing = false;
-  private _paused = false;
   private _eof = false;
   private _connLost = 0;
-  private _inbox: InboxEntry[] = [];
-  private _inboxBytes = 0;
-  private _drainScheduled = false;
-  private _hostPaused = false;
+  private readonly _inbox: ReadInbox;
   private _writeCheckScheduled = false;
   /** Set when the socket went to a TLS transport (`startTls`). */
   private _successor: SocketTransport | null = null;
   /** No Node event matters any more (the connection is lost, or the socket moved on). */
-  private _done = false;
+  private get _done(): boolean {
+    return this._inbox.done;
+  }
+
+  private set _done(done: boolean) {
+    this._inbox.done = done;
+  }
+
+  private get _paused(): boolean {
+    return this._inbox.paused;
+  }
   private readonly _flow: WriteFlowControl;
 
   /** @internal */
@@ -118,14 +116,12 @@ export class SocketTransport extends Transport {
     this._tls = options.sslcontext !== undefined;
     this._context = options.context ?? copyContext();
     this._flow = new WriteFlowControl(loop, this);
+    this._inbox = new ReadInbox(socket, () => this._schedule(this._drainInbox));
     this._extra = makeExtra(socket, options);
     if (options.protocol !== undefined) this.setProtocol(options.protocol);
     socket.setNoDelay?.(true);
     socket.unref();
-    socket.on("data", this._onData);
-    socket.on("end", this._onEnd);
-    socket.on("error", this._onError);
-    socket.on("close", this._onClose);
+    this._inbox.listen();
     const held = takeHeldError(socket);
     // An accepted connection waits paused until its server serves.
     socket.resume();
@@ -136,39 +132,8 @@ export class SocketTransport extends Transport {
     if (waiter !== undefined && waiter !== null) this._schedule(setResultUnlessCancelled, waiter);
     // A socket that failed or closed before the transport existed (an accepted connection
     // waiting for its server to serve...) reports it through the inbox.
-    if (held !== undefined) this._push({ kind: ERROR, error: held });
-    if (socket.destroyed) this._push(CLOSED_ENTRY);
-  }
-
-  // ------------------------------------------------------------ Node events
-
-  private readonly _onData = (chunk: Buffer): void => {
-    if (this._done) return;
-    this._inbox.push({ kind: DATA, data: chunk });
-    this._inboxBytes += chunk.length;
-    if (this._inboxBytes > MAX_PENDING_READ && !this._hostPaused) {
-      this._hostPaused = true;
-      this._socket.pause();
-    }
-    this._scheduleDrain();
-  };
-
-  private readonly _onEnd = (): void => {
-    this._push(EOF_ENTRY);
-  };
-
-  private readonly _onError = (error: Error): void => {
-    this._push({ kind: ERROR, error });
-  };
-
-  private readonly _onClose = (): void => {
-    this._push(CLOSED_ENTRY);
-  };
-
-  private _push(entry: InboxEntry): void {
-    if (this._done) return;
-    this._inbox.push(entry);
-    this._scheduleDrain();
+    if (held !== undefined) this._inbox.push({ kind: ERROR, error: held });
+    if (socket.destroyed) this._inbox.push(CLOSED_ENTRY);
   }
 
   /** Runs `fn(...args)` as a callback of the loop, in the transport's Context; a closed loop drops the connection instead. */
@@ -180,12 +145,6 @@ export class SocketTransport extends Transport {
     }
     this._loop.callSoon(fn, ...args, { context: this._context });
     return true;
-  }
-
-  private _scheduleDrain(): void {
-    if (this._drainScheduled) return;
-    this._drainScheduled = true;
-    this._schedule(this._drainInbox);
   }
 
   // ------------------------------------------------------------ loop callbacks
@@ -207,45 +166,35 @@ export class SocketTransport extends Transport {
 
   /** Hands what arrived to the protocol, in order, as long as it is reading. */
   private readonly _drainInbox = (): void => {
-    this._drainScheduled = false;
     const inbox = this._inbox;
-    while (inbox.length > 0 && !this._done) {
-      const entry = inbox[0];
+    inbox.drainStarted();
+    const entries = inbox.entries;
+    while (entries.length > 0 && !this._done) {
+      const entry = entries[0];
       if (entry.kind === DATA || entry.kind === EOF) {
         if (this._closing || this._connLost !== 0) {
           // Closed for reading: what arrives now is dropped (Python removes its reader).
           inbox.shift();
-          if (entry.kind === DATA) this._inboxBytes -= entry.data.length;
           continue;
         }
         if (this._paused) {
           // An error or the close still counts while paused: it ends the connection.
-          const index = inbox.findIndex((e) => e.kind === ERROR || e.kind === CLOSED);
+          const index = entries.findIndex((e) => e.kind === ERROR || e.kind === CLOSED);
           if (index < 0) break;
-          const [fatal] = inbox.splice(index, 1);
+          const [fatal] = entries.splice(index, 1);
           this._handleEnd(fatal);
           continue;
         }
         inbox.shift();
-        if (entry.kind === DATA) {
-          this._inboxBytes -= entry.data.length;
-          this._deliver(entry.data);
-        } else {
-          this._eofReceived();
-        }
+        if (entry.kind === DATA) this._deliver(entry.data);
+        else this._eofReceived();
         continue;
       }
       inbox.shift();
       this._handleEnd(entry);
     }
-    if (this._done) {
-      inbox.length = 0;
-      this._inboxBytes = 0;
-    }
-    if (this._hostPaused && this._inboxBytes <= MAX_PENDING_READ / 2) {
-      this._hostPaused = false;
-      if (!this._paused && !this._closing && !this._done) this._socket.resume();
-    }
+    if (this._done) inbox.clear();
+    inbox.maybeResumeHost(!this._paused && !this._closing && !this._done);
   };
 
   private _handleEnd(entry: InboxEntry): void {
@@ -287,8 +236,7 @@ export class SocketTransport extends Transport {
       if (offset < data.length && (this._paused || this._closing)) {
         // Paused (or closed) from bufferUpdated: the rest waits for resumeReading().
         const rest = data.subarray(offset);
-        this._inbox.unshift({ kind: DATA, data: rest });
-        this._inboxBytes += rest.length;
+        this._inbox.unshiftData(rest);
         return;
       }
     }
@@ -332,7 +280,7 @@ export class SocketTransport extends Transport {
 
   private readonly _callConnectionLost = (exc: Error | null): void => {
     this._done = true;
-    this._inbox.length = 0;
+    this._inbox.clear();
     try {
       if (this._protocolConnected) this._protocol?.connectionLost?.(exc);
     } finally {
@@ -381,16 +329,18 @@ export class SocketTransport extends Transport {
   /** Stops `dataReceived` calls (and reading from the socket) until `resumeReading()`. No-op if not reading. */
   override pauseReading(): void {
     if (!this.isReading()) return;
-    this._paused = true;
-    this._socket.pause();
+    this._inbox.pause();
   }
 
   /** Resumes `dataReceived` calls after `pauseReading()`. No-op if not paused or closing. */
   override resumeReading(): void {
     if (this._closing || !this._paused) return;
-    this._paused = false;
-    if (!this._hostPaused) this._socket.resume();
-    if (this._inbox.length > 0) this._scheduleDrain();
+    this._inbox.resume();
+  }
+
+  /** @internal Whether the protocol was told to pause writing (sendfile's fallback reads it). */
+  get _protocolPaused(): boolean {
+    return this._flow.protocolPaused;
   }
 
   /**
@@ -514,15 +464,11 @@ export class SocketTransport extends Transport {
   _detachForTls(): net.Socket {
     const socket = this._socket;
     socket.pause();
-    socket.off("data", this._onData);
-    socket.off("end", this._onEnd);
-    socket.off("error", this._onError);
-    socket.off("close", this._onClose);
+    this._inbox.unlisten();
     // The TLS socket reports the errors; this one must not crash the process with them.
     socket.on("error", noop);
-    const leftover = this._inbox.filter((e): e is { kind: typeof DATA; data: Buffer } => e.kind === DATA).map((e) => e.data);
-    this._inbox.length = 0;
-    this._inboxBytes = 0;
+    const leftover = this._inbox.entries.filter((e): e is { kind: typeof DATA; data: Buffer } => e.kind === DATA).map((e) => e.data);
+    this._inbox.clear();
     this._done = true;
     this._closing = true;
     if (leftover.length > 0) socket.unshift(Buffer.concat(leftover));

@@ -5,6 +5,7 @@
 // becomes a Node server in this process answering like it; `asyncio.StreamReader(loop=...)`
 // becomes `new StreamReader({ loop })`; bytes are Buffers. Tests not ported are listed at
 // the end of the file.
+import { spawn } from "node:child_process";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -996,9 +997,26 @@ describe("test_streams.py StreamTests", { timeout: 10_000 }, () => {
     await httpd.close();
     expect(messages).toEqual([]);
   });
+
+  it("test_read_all_from_pipe_reader", async () => {
+    // asyncio issue 168: a StreamReader with a limit smaller than the data reads it all from a
+    // pipe. Python hands the child the write end of os.pipe() (pass_fds); Node gives the child
+    // an extra pipe as its fd 3, and the parent reads the other end.
+    useRealLoop();
+    const code = "const fs = require('node:fs'); fs.writeSync(3, 'data'); fs.closeSync(3);";
+    const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "ignore", "inherit", "pipe"] });
+    const pipe = child.stdio[3] as net.Socket;
+    const reader = new StreamReader({ loop, limit: 1 });
+    const protocol = new StreamReaderProtocol(reader, null, loop);
+    const [transport] = await loop.runUntilComplete(() => loop.connectReadPipe(() => protocol, pipe));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (status) => resolve(status)));
+    const data = await loop.runUntilComplete(() => reader.read());
+    expect(data).toEqual(b("data"));
+    expect(await exited).toBe(0);
+    transport.close();
+  });
 });
 
 // Not ported:
-// - test_read_all_from_pipe_reader: loop.connect_read_pipe and subprocesses (child watchers) are not part of this module.
 // - test_IncompleteReadError_pickleable, test_LimitOverrunError_pickleable: pickle has no JavaScript counterpart.
 // - test_unclosed_resource_warnings: JavaScript has no destructor to close a dropped StreamWriter (no ResourceWarning).

@@ -82,12 +82,7 @@ describe("TestCallback", HANG, () => {
       await raises(RuntimeError, /Event loop is closed/, () => loop.callAt(loop.time() + 0.0, func));
       await raises(RuntimeError, /Event loop is closed/, () => loop.runInExecutor(null, func));
       await raises(RuntimeError, /Event loop is closed/, () => loop.runAioCoroutine(test));
-      // Not ported: `loop.add_signal_handler(signal.SIGTERM, func)` (this library's loops
-      // have no addSignalHandler).
+      await raises(RuntimeError, /Event loop is closed/, () => loop.addSignalHandler("SIGTERM", func));
     });
   });
 });
-
-// Not ported (also listed in test/conformance/README.md):
-// - test_close, its `loop.add_signal_handler(...)` check: the loop has no
-//   addSignalHandler (Node's signals are process events, `process.on("SIGTERM")`).

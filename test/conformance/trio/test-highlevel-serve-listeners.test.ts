@@ -5,7 +5,7 @@
 import os from "node:os";
 import { describe, expect, it } from "vitest";
 import * as trio from "../../../src/trio/index.js";
-import type { AsyncResource, Listener } from "../../../src/trio/stream-abc.js";
+import type { Listener } from "../../../src/trio/stream-abc.js";
 import type { MemoryReceiveStream, MemorySendStream } from "../../../src/trio/testing/index.js";
 
 const { MockClock, memoryStreamPair, waitAllTasksBlocked } = trio.testing;

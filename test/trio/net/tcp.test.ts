@@ -118,6 +118,42 @@ describe("TCP streams", () => {
     expect(events).toEqual(["reader starts", "sendAll done", `read ${8 * 1024 * 1024} bytes`]);
   });
 
+  it("after sendAll returns the caller may reuse its buffer, even for small sends into a full socket", async () => {
+    const BLOCK = 1000;
+    const COUNT = 8000;
+    let bad = -1;
+    let total = 0;
+    await trio.run(async () => {
+      const [listener] = await trio.openTcpListeners(0, { host: "127.0.0.1" });
+      const client = await trio.openTcpStream("127.0.0.1", portOf(listener));
+      const server = await listener.accept();
+      await trio.openNursery(async (nursery) => {
+        nursery.startSoon(async () => {
+          const buf = new Uint8Array(BLOCK);
+          for (let i = 0; i < COUNT; i++) {
+            buf.fill(i % 251);
+            await client.sendAll(buf);
+            // Reused at once: a send still sitting in Node's buffer would go out as 255s.
+            buf.fill(255);
+          }
+          await client.sendEof();
+        });
+        // Let the sender fill the socket's buffers before anything is read.
+        await trio.sleep(0.05);
+        for await (const chunk of server) {
+          for (let j = 0; j < chunk.length; j++, total++) {
+            if (bad < 0 && chunk[j] !== Math.floor(total / BLOCK) % 251) bad = total;
+          }
+        }
+      });
+      await client.aclose();
+      await server.aclose();
+      await listener.aclose();
+    });
+    expect(bad).toBe(-1);
+    expect(total).toBe(BLOCK * COUNT);
+  });
+
   it("a cancelled sendAll loses nothing: Node holds the data, which is still delivered, and the stream stays usable", async () => {
     const events: string[] = [];
     const size = 16 * 1024 * 1024;
