@@ -3,12 +3,10 @@
  * stream of the child connects to, their validation (with Python's `subprocess` errors),
  * and the socket pair that lets stderr share a captured stdout.
  */
-import { randomBytes } from "node:crypto";
 import net from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
+import { makeSocketPair } from "../loop/socket-pair.js";
 import type { Task } from "../loop/task.js";
 import { EventWaiter } from "./node-streams.js";
 import { inRunFrame } from "./tcp.js";
@@ -162,65 +160,22 @@ function checkNoNul(arg: string, call: string): void {
   if (arg.includes("\0")) throw new ValueError(`${call}: embedded null byte in ${JSON.stringify(arg)}`);
 }
 
-/** A fresh local socket path: abstract on Linux, a named pipe on Windows, a temp file elsewhere. */
-function socketPath(): string {
-  const name = `trio-stdout-${process.pid}-${randomBytes(8).toString("hex")}`;
-  if (process.platform === "win32") return `\\\\.\\pipe\\${name}`;
-  if (process.platform === "linux") return `\0${name}`;
-  return join(tmpdir(), `${name}.sock`);
-}
-
 /**
- * @internal Two connected local sockets, `[reader, writer]`: Node has no public way to
- * make an OS pipe, and stderr-into-a-piped-stdout needs the same writable descriptor
- * in both slots. The child gets `writer` as stdout and stderr; we read from `reader`.
- * Not cancellable (the caller shields it): it only waits for a loopback connection.
+ * @internal Two connected local sockets, `[reader, writer]` (see src/loop/socket-pair.ts):
+ * the child gets `writer` as stdout and stderr; we read from `reader`. Not cancellable (the
+ * caller shields it): it only waits for a loopback connection.
  */
 export async function openSocketPair(task: Task): Promise<[net.Socket, net.Socket]> {
   const waiter = new EventWaiter();
-  let error: unknown = null;
-  let listening = false;
-  let reader: net.Socket | null = null;
-  let writer: net.Socket | null = null;
-  let connected = false;
-  const fail = (e: unknown): void => {
-    error ??= e;
-    waiter.wake();
-  };
-  const server = inRunFrame(task, () => net.createServer());
-  server.on("error", fail);
-  server.once("connection", (socket: net.Socket) => {
-    reader = socket;
-    waiter.wake();
-  });
-  try {
-    inRunFrame(task, () =>
-      server.listen(socketPath(), () => {
-        listening = true;
-        waiter.wake();
-      }),
-    );
-    while (!listening && error === null) await waiter.wait(task, "openProcess() (making the stdout pipe)");
-    if (error === null) {
-      const address = server.address() as string;
-      writer = inRunFrame(task, () => net.connect(address));
-      writer.once("connect", () => {
-        connected = true;
-        waiter.wake();
-      });
-      writer.once("error", fail);
-      while ((!connected || reader === null) && error === null) await waiter.wait(task, "openProcess() (making the stdout pipe)");
-    }
-  } finally {
-    server.close();
-  }
-  const r = reader as net.Socket | null; // assigned in a callback: TypeScript would narrow it to null
-  const w = writer;
-  if (error !== null || r === null || w === null) {
-    r?.destroy();
-    w?.destroy();
-    throw error;
-  }
-  w.off("error", fail);
-  return [r, w];
+  let result = null as { error: unknown; pair: [net.Socket, net.Socket] | null } | null;
+  // In the run's frame: the sockets outlive this task.
+  inRunFrame(task, () =>
+    makeSocketPair("trio-stdout", (error, pair) => {
+      result = { error, pair };
+      waiter.wake();
+    }),
+  );
+  while (result === null) await waiter.wait(task, "openProcess() (making the stdout pipe)");
+  if (result.pair === null) throw result.error;
+  return result.pair;
 }
