@@ -21,7 +21,7 @@ import { holdErrors } from "./held-errors.js";
 import { SocketTransport, type ServerLike } from "./socket-transport.js";
 import { clientSSLOptions, tlsClientHandshake, tlsServerHandshake, type ClientSSL, type ServerSSL } from "./tls.js";
 import { familyOfAddress } from "./trsock.js";
-import { checkLoopCall, checkOptions, checkSeconds, rejectFromHost, resolveFromHost } from "./util.js";
+import { checkLoopCall, checkOptions, checkProtocolFactory, checkSeconds, rejectFromHost, resolveFromHost } from "./util.js";
 
 /** A local or remote address to resolve: `[host, port]`. */
 export type HostPort = readonly [host: string | null, port: number | string | null];
@@ -215,12 +215,6 @@ async function createConnectionTransport<P extends ProtocolLike>(
     throw error;
   }
   return [transport, protocol];
-}
-
-function checkProtocolFactory(protocolFactory: unknown, call: string): void {
-  if (typeof protocolFactory !== "function") {
-    throw new TypeError(`${call} needs a protocol factory (a function returning a protocol), got ${protocolFactory === null ? "null" : typeof protocolFactory}`);
-  }
 }
 
 function checkNodeSocket(sock: unknown, call: string): net.Socket {

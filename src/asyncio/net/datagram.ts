@@ -17,7 +17,7 @@ import { resolveAddrInfo } from "./dns.js";
 import type { BaseProtocolLike, DatagramProtocolLike } from "./protocols.js";
 import { DatagramTransport, WriteFlowControl, limitsArguments, type BytesLike, type WriteBufferLimits } from "./transports.js";
 import { TransportSocket, toSockAddr, type SockAddr } from "./trsock.js";
-import { checkLoopCall, checkOptions, copyBytes, rejectFromHost, resolveFromHost, setResultUnlessCancelled } from "./util.js";
+import { checkLoopCall, checkOptions, checkProtocolFactory, copyBytes, rejectFromHost, resolveFromHost, setResultUnlessCancelled } from "./util.js";
 
 /** Keeps a socket's 'error' events from ending the process before its transport listens. */
 function ignoreUntilTransport(): void {}
@@ -301,7 +301,7 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
   options: CreateDatagramEndpointOptions = {},
 ): Promise<[DatagramSocketTransport, P]> {
   checkLoopCall(loop, "loop.createDatagramEndpoint()");
-  if (typeof protocolFactory !== "function") throw new TypeError("loop.createDatagramEndpoint() needs a protocol factory (a function returning a protocol)");
+  checkProtocolFactory(protocolFactory, "loop.createDatagramEndpoint()");
   checkOptions(options, DATAGRAM_OPTIONS, "loop.createDatagramEndpoint()");
   const { localAddr = null, remoteAddr = null, family = 0, proto = 0, flags = 0, reusePort = null, allowBroadcast = null, sock = null } = options;
   if (reusePort) {

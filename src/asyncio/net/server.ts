@@ -30,7 +30,7 @@ import { holdErrors } from "./held-errors.js";
 import { SocketTransport } from "./socket-transport.js";
 import { checkServerSSL, type ServerSSL } from "./tls.js";
 import { TransportSocket } from "./trsock.js";
-import { checkLoopCall, checkOptions, checkSeconds, rejectFromHost, resolveFromHost } from "./util.js";
+import { checkLoopCall, checkOptions, checkProtocolFactory, checkSeconds, rejectFromHost, resolveFromHost } from "./util.js";
 
 /** One listening Node server and what the Server needs to know about it. */
 interface Listener {
@@ -325,7 +325,7 @@ async function listen(loop: BaseTrioEventLoop, server: net.Server, options: net.
 }
 
 function checkCommonServerOptions(protocolFactory: unknown, options: { ssl?: unknown; sslHandshakeTimeout?: unknown; backlog?: unknown }, call: string): ServerSSL | null {
-  if (typeof protocolFactory !== "function") throw new TypeError(`${call} needs a protocol factory (a function returning a protocol)`);
+  checkProtocolFactory(protocolFactory, call);
   if (typeof options.ssl === "boolean") throw new TypeError("ssl argument must be an SSLContext or None: pass TLS server options (an object) or null");
   const ssl = checkServerSSL(options.ssl);
   if (options.sslHandshakeTimeout !== undefined && options.sslHandshakeTimeout !== null && ssl === null) {

@@ -32,6 +32,13 @@ export function setResultUnlessCancelled(future: Future<void>): void {
   if (!future.cancelled() && !future.done()) future.setResult(undefined);
 }
 
+/** @internal TypeError unless `protocolFactory` is a function (every loop method that makes a protocol). */
+export function checkProtocolFactory(protocolFactory: unknown, call: string): void {
+  if (typeof protocolFactory !== "function") {
+    throw new TypeError(`${call} needs a protocol factory (a function returning a protocol), got ${protocolFactory === null ? "null" : typeof protocolFactory}`);
+  }
+}
+
 /** @internal The name of a value's type, for TypeErrors (`'string'`, `'number'`, `'Array'`...). */
 export function typeName(value: unknown): string {
   if (value === null) return "null";

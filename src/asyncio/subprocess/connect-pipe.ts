@@ -9,15 +9,8 @@ import { copyContext } from "../../contextvars/context.js";
 import { ValueError } from "../../errors/builtins.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { BaseProtocolLike, ProtocolLike } from "../net/protocols.js";
-import { checkLoopCall, setResultUnlessCancelled } from "../net/util.js";
+import { checkLoopCall, checkProtocolFactory, setResultUnlessCancelled, typeName } from "../net/util.js";
 import { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
-import { checkFactory } from "./transport.js";
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return value.constructor?.name ?? "object";
-  return typeof value;
-}
 
 /** Waits until the transport's `connectionMade` ran; a cancelled wait closes the transport. */
 async function connected(loop: BaseTrioEventLoop, transport: ReadPipeTransport | WritePipeTransport): Promise<void> {
@@ -40,9 +33,9 @@ async function connected(loop: BaseTrioEventLoop, transport: ReadPipeTransport |
 export async function connectReadPipe<P extends ProtocolLike>(loop: BaseTrioEventLoop, protocolFactory: () => P, pipe: Readable): Promise<[ReadPipeTransport, P]> {
   const call = "loop.connectReadPipe()";
   checkLoopCall(loop, call);
-  checkFactory(protocolFactory, call);
+  checkProtocolFactory(protocolFactory, call);
   if (!(pipe instanceof Readable)) {
-    throw new TypeError(`${call} needs a readable Node stream (process.stdin, new net.Socket({ fd }), fs.createReadStream(fifo)...), got ${describe(pipe)}`);
+    throw new TypeError(`${call} needs a readable Node stream (process.stdin, new net.Socket({ fd }), fs.createReadStream(fifo)...), got ${typeName(pipe)}`);
   }
   if (pipe.destroyed) throw new ValueError(`${call}: I/O operation on a destroyed stream`);
   const protocol = protocolFactory();
@@ -59,9 +52,9 @@ export async function connectReadPipe<P extends ProtocolLike>(loop: BaseTrioEven
 export async function connectWritePipe<P extends BaseProtocolLike>(loop: BaseTrioEventLoop, protocolFactory: () => P, pipe: Writable): Promise<[WritePipeTransport, P]> {
   const call = "loop.connectWritePipe()";
   checkLoopCall(loop, call);
-  checkFactory(protocolFactory, call);
+  checkProtocolFactory(protocolFactory, call);
   if (!(pipe instanceof Writable)) {
-    throw new TypeError(`${call} needs a writable Node stream (process.stdout, new net.Socket({ fd }), fs.createWriteStream(fifo)...), got ${describe(pipe)}`);
+    throw new TypeError(`${call} needs a writable Node stream (process.stdout, new net.Socket({ fd }), fs.createWriteStream(fifo)...), got ${typeName(pipe)}`);
   }
   if (pipe.destroyed) throw new ValueError(`${call}: I/O operation on a destroyed stream`);
   const protocol = protocolFactory();

@@ -25,7 +25,7 @@ import type { Future } from "../futures.js";
 import { logger } from "../log.js";
 import type { BaseProtocolLike } from "../net/protocols.js";
 import { BaseTransport } from "../net/transports.js";
-import { checkLoopCall, rejectFromHost } from "../net/util.js";
+import { checkLoopCall, checkProtocolFactory, rejectFromHost } from "../net/util.js";
 import { checkSignal, signalNumberOf } from "../signals.js";
 import { ProcessLookupError, toOSError } from "../../errors/os-errors.js";
 import { planSpawn, splitArgs, type PathLike, type SpawnPlan, type SubprocessOptions } from "./options.js";
@@ -464,13 +464,6 @@ async function makeSubprocessTransport(loop: BaseTrioEventLoop, protocol: Subpro
   return transport;
 }
 
-/** @internal TypeError unless `protocolFactory` is a function. */
-export function checkFactory(protocolFactory: unknown, call: string): void {
-  if (typeof protocolFactory !== "function") {
-    throw new TypeError(`${call} needs a protocol factory (a function returning the protocol), got ${protocolFactory === null ? "null" : typeof protocolFactory}`);
-  }
-}
-
 /**
  * @internal `loop.subprocessExec(protocolFactory, program, ...args, options?)`: runs
  * `program` with `args` (no shell); `[transport, protocol]` once `connectionMade` ran.
@@ -484,7 +477,7 @@ export async function subprocessExec<P extends SubprocessProtocolLike>(
 ): Promise<[ChildProcessTransport, P]> {
   const call = "loop.subprocessExec()";
   checkLoopCall(loop, call);
-  checkFactory(protocolFactory, call);
+  checkProtocolFactory(protocolFactory, call);
   const [args, options] = splitArgs<SubprocessOptions>(rest);
   const plan = planSpawn({ shell: false, program, args }, options, call);
   const protocol = protocolFactory();
@@ -504,7 +497,7 @@ export async function subprocessShell<P extends SubprocessProtocolLike>(
 ): Promise<[ChildProcessTransport, P]> {
   const call = "loop.subprocessShell()";
   checkLoopCall(loop, call);
-  checkFactory(protocolFactory, call);
+  checkProtocolFactory(protocolFactory, call);
   const plan = planSpawn({ shell: true, cmd }, options, call);
   const protocol = protocolFactory();
   const transport = await makeSubprocessTransport(loop, protocol, plan);
