@@ -215,15 +215,14 @@ async function sendfileFallback(loop: BaseTrioEventLoop, transport: SocketTransp
   let blockSize = count === null ? BLOCK_SIZE : Math.min(count, BLOCK_SIZE);
   let totalSent = 0;
   const proto = new SendfileFallbackProtocol(transport);
+  // One buffer for every block: the transport's write() copies what it is given.
+  const buffer = Buffer.allocUnsafe(blockSize);
   try {
     for (;;) {
       if (count !== null) {
         blockSize = Math.min(count - totalSent, blockSize);
         if (blockSize <= 0) return totalSent;
       }
-      // A new buffer for each block: the transport may keep what it is given without a
-      // copy, and a read still running after a cancellation must not touch sent bytes.
-      const buffer = Buffer.allocUnsafe(blockSize);
       const read = await readBlock(loop, file, buffer, blockSize, offset + totalSent);
       if (read === 0) return totalSent; // EOF
       transport.write(buffer.subarray(0, read));
