@@ -184,12 +184,11 @@ export class NodeSendStream implements SendStream {
     /** The Node stream written to. */
     readonly writable: Writable,
   ) {
-    writable.on("drain", this.onDrain);
     writable.on("error", this.onError);
     writable.on("close", this.onClose);
   }
 
-  private readonly onDrain = (): void => this.waiter.wake();
+  /** A write finished: once Node holds nothing more, the waiting send (or wait) is done. */
   private readonly onWritten = (error?: Error | null): void => {
     if (!error && this.writable.writableLength === 0) this.waiter.wake();
   };
