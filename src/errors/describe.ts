@@ -24,3 +24,10 @@ export function describeError(error: unknown): string {
   if (error instanceof Error) return `${error.name}(${JSON.stringify(error.message)})`;
   return describeValue(error);
 }
+
+/** @internal The name of a value's type, for TypeErrors (`'string'`, `'number'`, `'Array'`...). */
+export function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return (value.constructor as { name?: string } | undefined)?.name ?? "Object";
+  return typeof value;
+}

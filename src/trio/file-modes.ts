@@ -9,6 +9,7 @@ import { EOL } from "node:os";
 import { fileURLToPath } from "node:url";
 import { TextDecoder } from "node:util";
 import { LookupError, NotImplementedError, ValueError, nameError } from "../errors/builtins.js";
+import { typeName } from "../errors/describe.js";
 
 // ------------------------------------------------------------------ errors
 
@@ -48,13 +49,6 @@ export interface FsPathLike {
 /** What the file functions accept as a path: a string, a `file:` URL, or an `FsPathLike` (a `trio.Path`). */
 export type PathArg = string | URL | FsPathLike;
 
-/** @internal A short description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value).constructor?.name ?? "object";
-  return typeof value;
-}
-
 /** @internal Python's `os.fspath`: the path string of `value`, or TypeError. */
 export function fspath(value: unknown, call: string): string {
   if (typeof value === "string") return value;
@@ -64,10 +58,10 @@ export function fspath(value: unknown, call: string): string {
   }
   if (typeof value === "object" && value !== null && typeof (value as Partial<FsPathLike>).fspath === "function") {
     const path = (value as FsPathLike).fspath();
-    if (typeof path !== "string") throw new TypeError(`${call}: fspath() must return a string, got ${describeValue(path)}`);
+    if (typeof path !== "string") throw new TypeError(`${call}: fspath() must return a string, got ${typeName(path)}`);
     return path;
   }
-  throw new TypeError(`${call}: expected a string, a file: URL or a path-like object (such as trio.Path), not ${describeValue(value)}`);
+  throw new TypeError(`${call}: expected a string, a file: URL or a path-like object (such as trio.Path), not ${typeName(value)}`);
 }
 
 // ------------------------------------------------------------------ modes
@@ -104,7 +98,7 @@ export interface OpenMode {
 
 /** @internal Parses a Python mode string and text options as Python's `open()` does, with its errors. */
 export function parseMode(mode: unknown, options: TextOptions, call: string): OpenMode {
-  if (typeof mode !== "string") throw new TypeError(`${call}: argument 'mode' must be str, not ${describeValue(mode)}`);
+  if (typeof mode !== "string") throw new TypeError(`${call}: argument 'mode' must be str, not ${typeName(mode)}`);
   if (typeof options !== "object" || options === null) throw new TypeError(`${call}: options must be an object such as { encoding: "utf-8" }`);
   const seen = new Set<string>();
   for (const c of mode) {
@@ -184,9 +178,9 @@ export class TextCodec {
   private readonly decoder: TextDecoder | null;
 
   constructor(encoding: unknown, errors: unknown, newline: unknown, call: string) {
-    if (encoding != null && typeof encoding !== "string") throw new TypeError(`${call}: encoding must be a string, not ${describeValue(encoding)}`);
-    if (errors != null && typeof errors !== "string") throw new TypeError(`${call}: errors must be a string, not ${describeValue(errors)}`);
-    if (newline != null && typeof newline !== "string") throw new TypeError(`${call}: newline must be a string or null, not ${describeValue(newline)}`);
+    if (encoding != null && typeof encoding !== "string") throw new TypeError(`${call}: encoding must be a string, not ${typeName(encoding)}`);
+    if (errors != null && typeof errors !== "string") throw new TypeError(`${call}: errors must be a string, not ${typeName(errors)}`);
+    if (newline != null && typeof newline !== "string") throw new TypeError(`${call}: newline must be a string or null, not ${typeName(newline)}`);
     this.encoding = encoding ?? "utf-8";
     const node = ENCODINGS[this.encoding.toLowerCase().replace(/[^a-z0-9.]+/g, "_")];
     if (node === undefined) {

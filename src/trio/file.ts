@@ -28,13 +28,13 @@ import type { FileHandle } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { isatty } from "node:tty";
 import { ValueError } from "../errors/builtins.js";
+import { typeName } from "../errors/describe.js";
 import { toOSError } from "../errors/os-errors.js";
 import type { AsyncContextManager } from "../loop/async-context-manager.js";
 import { currentTrioTask } from "../loop/current.js";
 import type { Task } from "../loop/task.js";
 import { cancelShieldedCheckpoint, checkpointIfCancelled } from "../loop/traps.js";
 import {
-  describeValue,
   fspath,
   IsADirectoryError,
   parseMode,
@@ -77,7 +77,7 @@ export type FileData<T> = T extends string ? string : Uint8Array | ArrayBufferVi
 function checkInteger(value: unknown, what: string, optional: boolean): number | null {
   if (optional && value == null) return null;
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`${what} must be an integer${optional ? " or null" : ""}, not ${describeValue(value)}`);
+    throw new TypeError(`${what} must be an integer${optional ? " or null" : ""}, not ${typeName(value)}`);
   }
   return value;
 }
@@ -296,7 +296,7 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array>
     const what = "AsyncFile.writelines()";
     const task = currentTrioTask(what);
     if (typeof lines !== "object" || lines === null || typeof (lines as Partial<Iterable<unknown>>)[Symbol.iterator] !== "function") {
-      throw new TypeError(`writelines() needs an iterable of ${this._text === null ? "bytes" : "strings"}, not ${describeValue(lines)}`);
+      throw new TypeError(`writelines() needs an iterable of ${this._text === null ? "bytes" : "strings"}, not ${typeName(lines)}`);
     }
     const parts: Uint8Array[] = [];
     for (const line of lines) parts.push(this._encode(line)[0]);
@@ -445,13 +445,13 @@ export class AsyncFile<T extends string | Uint8Array = string | Uint8Array>
   private _encode(data: unknown): [Uint8Array, number] {
     const text = this._text;
     if (text !== null) {
-      if (typeof data !== "string") throw new TypeError(`write() argument must be str, not ${describeValue(data)}`);
+      if (typeof data !== "string") throw new TypeError(`write() argument must be str, not ${typeName(data)}`);
       return [text.encode(data), TextCodec.length(data)];
     }
     if (typeof data === "string") throw new TypeError("a bytes-like object is required, not 'str' (this file is binary: open it in a text mode to write strings)");
     if (ArrayBuffer.isView(data)) return [new Uint8Array(data.buffer, data.byteOffset, data.byteLength), data.byteLength];
     if (data instanceof ArrayBuffer) return [new Uint8Array(data), data.byteLength];
-    throw new TypeError(`a bytes-like object is required, not ${describeValue(data)}`);
+    throw new TypeError(`a bytes-like object is required, not ${typeName(data)}`);
   }
 
   private async _position(task: Task, what: string): Promise<number> {
@@ -603,7 +603,7 @@ export function wrapFile(target: FileHandle | Readable | Writable, options: Wrap
   const isStream = target instanceof Readable || target instanceof Writable;
   if (!isStream && (typeof target !== "object" || target === null || !isFileHandle(target))) {
     throw new TypeError(
-      `${what} needs a fs.promises.FileHandle or a Node stream (stream.Readable, stream.Writable or stream.Duplex), not ${describeValue(target)}`,
+      `${what} needs a fs.promises.FileHandle or a Node stream (stream.Readable, stream.Writable or stream.Duplex), not ${typeName(target)}`,
     );
   }
   let backend: Backend;

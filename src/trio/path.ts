@@ -12,9 +12,10 @@ import * as nodePath from "node:path";
 import { pathToFileURL } from "node:url";
 import { inspect } from "node:util";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
+import { typeName } from "../errors/describe.js";
 import { AsyncFile, openFile, type BinaryMode, type TextMode } from "./file.js";
 import { fsCall } from "./file-backends.js";
-import { describeValue, fspath, TextCodec, type FsPathLike, type TextOptions } from "./file-modes.js";
+import { fspath, TextCodec, type FsPathLike, type TextOptions } from "./file-modes.js";
 
 /** What a `trio.Path` is built from: strings, `file:` URLs, other paths (anything with `fspath()`). */
 export type PathSegment = string | URL | FsPathLike;
@@ -52,7 +53,7 @@ function pyRepr(text: string): string {
 function toBytes(data: unknown, call: string): Uint8Array {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  throw new TypeError(`${call}: a bytes-like object is required, not ${typeof data === "string" ? "'str'" : describeValue(data)}`);
+  throw new TypeError(`${call}: a bytes-like object is required, not ${typeof data === "string" ? "'str'" : typeName(data)}`);
 }
 
 /** Options of `Path.mkdir` (Python's arguments). */
@@ -211,7 +212,7 @@ export class Path implements FsPathLike {
   /** The same path with another final component; ValueError if it has none or `name` is not a single name. Sync, either flavor. */
   withName(name: string): this {
     if (this.name === "") throw new ValueError(`${pyRepr(this._str)} has an empty name`);
-    if (typeof name !== "string") throw new TypeError(`withName() needs a string, not ${describeValue(name)}`);
+    if (typeof name !== "string") throw new TypeError(`withName() needs a string, not ${typeName(name)}`);
     const parsed = new Path(name);
     if (parsed.anchor !== "" || parsed._tail.length !== 1 || parsed._tail[0] !== name) throw new ValueError(`Invalid name ${pyRepr(name)}`);
     return this._with(this.anchor + [...this._tail.slice(0, -1), name].join(SEP));
@@ -224,7 +225,7 @@ export class Path implements FsPathLike {
 
   /** The same path with another suffix ("" removes it); ValueError for a suffix without a leading dot. Sync, either flavor. */
   withSuffix(suffix: string): this {
-    if (typeof suffix !== "string") throw new TypeError(`withSuffix() needs a string, not ${describeValue(suffix)}`);
+    if (typeof suffix !== "string") throw new TypeError(`withSuffix() needs a string, not ${typeName(suffix)}`);
     if (suffix.includes("/") || suffix.includes(SEP) || (suffix !== "" && !suffix.startsWith(".")) || suffix === ".") {
       throw new ValueError(`Invalid suffix ${pyRepr(suffix)}`);
     }
@@ -479,7 +480,7 @@ export class Path implements FsPathLike {
 
   /** Replaces the file's contents with `data` as text; returns the number of characters. Trio-flavored; a checkpoint. */
   async writeText(data: string, options: TextOptions = {}): Promise<number> {
-    if (typeof data !== "string") throw new TypeError(`trio.Path.writeText(): data must be str, not ${describeValue(data)}`);
+    if (typeof data !== "string") throw new TypeError(`trio.Path.writeText(): data must be str, not ${typeName(data)}`);
     const bytes = new TextCodec(options.encoding, options.errors, options.newline, "trio.Path.writeText()").encode(data);
     await fsCall("trio.Path.writeText()", false, () => fsp.writeFile(this._str, bytes));
     return TextCodec.length(data);

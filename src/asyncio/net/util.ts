@@ -1,6 +1,6 @@
 /** @internal Helpers shared by asyncio's networking modules. */
 import { RuntimeError, ValueError } from "../../errors/builtins.js";
-import { describeValue } from "../../errors/describe.js";
+import { describeValue, typeName } from "../../errors/describe.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import { currentAioLoop } from "../current.js";
 import type { Future } from "../futures.js";
@@ -37,13 +37,6 @@ export function checkProtocolFactory(protocolFactory: unknown, call: string): vo
   if (typeof protocolFactory !== "function") {
     throw new TypeError(`${call} needs a protocol factory (a function returning a protocol), got ${protocolFactory === null ? "null" : typeof protocolFactory}`);
   }
-}
-
-/** @internal The name of a value's type, for TypeErrors (`'string'`, `'number'`, `'Array'`...). */
-export function typeName(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return (value.constructor as { name?: string } | undefined)?.name ?? "Object";
-  return typeof value;
 }
 
 /**

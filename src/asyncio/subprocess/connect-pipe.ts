@@ -7,9 +7,10 @@
 import { Readable, Writable } from "node:stream";
 import { copyContext } from "../../contextvars/context.js";
 import { ValueError } from "../../errors/builtins.js";
+import { typeName } from "../../errors/describe.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { BaseProtocolLike, ProtocolLike } from "../net/protocols.js";
-import { checkLoopCall, checkProtocolFactory, setResultUnlessCancelled, typeName } from "../net/util.js";
+import { checkLoopCall, checkProtocolFactory, setResultUnlessCancelled } from "../net/util.js";
 import { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
 
 /** Waits until the transport's `connectionMade` ran; a cancelled wait closes the transport. */
