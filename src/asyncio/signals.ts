@@ -12,41 +12,20 @@
  *
  * Signals are given by name ("SIGHUP") or number (Python's `signal.SIGHUP`).
  */
-import os from "node:os";
 import { isMainThread } from "node:worker_threads";
-import { runInFrame, type Frame } from "../contextvars/frame.js";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
+import { IGNORED_BY_NODE, keepIgnored, outsideFrames, SIGNALS, signalName, signalNumber, UNCATCHABLE } from "../loop/signal-table.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { Handle } from "./handles.js";
 
 type Listener = (...args: unknown[]) => void;
-
-const SIGNALS = os.constants.signals as Readonly<Record<string, number>>;
-
-/** Number -> the first name Node lists for it (SIGABRT before SIGIOT). */
-const NAMES_BY_NUMBER = new Map<number, NodeJS.Signals>();
-for (const [name, number] of Object.entries(SIGNALS)) {
-  if (!NAMES_BY_NUMBER.has(number)) NAMES_BY_NUMBER.set(number, name as NodeJS.Signals);
-}
 
 /**
  * Python's `signal.NSIG`: one more than the highest signal number. On Linux it counts
  * the real-time signals (65), which Node has no names for and cannot catch.
  */
 export const NSIG = process.platform === "linux" ? 65 : Math.max(...Object.values(SIGNALS)) + 1;
-
-/** Signals no process can catch (the OS refuses: Python's EINVAL, a RuntimeError). */
-const UNCATCHABLE = new Set<string>(["SIGKILL", "SIGSTOP"]);
-
-/**
- * Signals Node ignores at startup. Once the last listener of a signal goes, libuv gives
- * it the OS default (which for these kills the process), so `keepIgnored` is left
- * installed instead, keeping Node's behaviour.
- */
-const IGNORED_BY_NODE = new Set<string>(["SIGPIPE", "SIGXFSZ"]);
-
-function keepIgnored(): void {}
 
 /** A validated signal: its number, and Node's name for it (null: Node has none). */
 export interface SignalId {
@@ -61,22 +40,17 @@ export interface SignalId {
  */
 export function checkSignal(sig: unknown, call: string, allowZero = false): SignalId {
   if (typeof sig === "string") {
-    if (!Object.prototype.hasOwnProperty.call(SIGNALS, sig)) {
+    const number = signalNumber(sig);
+    if (number === undefined) {
       throw new ValueError(`${call}: invalid signal ${JSON.stringify(sig)}: not a signal name this platform knows (see os.constants.signals)`);
     }
-    const number = SIGNALS[sig];
-    return { number, name: NAMES_BY_NUMBER.get(number) ?? (sig as NodeJS.Signals) };
+    return { number, name: signalName(number) ?? (sig as NodeJS.Signals) };
   }
   if (typeof sig !== "number" || !Number.isInteger(sig)) {
     throw new TypeError(`${call}: sig must be a signal name ("SIGHUP") or an integer, not ${describeValue(sig)}`);
   }
   if (!((allowZero ? 0 : 1) <= sig && sig < NSIG)) throw new ValueError(`sig ${sig} out of range(${allowZero ? 0 : 1}, ${NSIG})`);
-  return { number: sig, name: NAMES_BY_NUMBER.get(sig) ?? null };
-}
-
-/** @internal The number of signal `name` (a name Node reported), or 0. */
-export function signalNumberOf(name: string): number {
-  return Object.prototype.hasOwnProperty.call(SIGNALS, name) ? SIGNALS[name] : 0;
+  return { number: sig, name: signalName(sig) ?? null };
 }
 
 /** One signal handler of one loop. */
@@ -89,14 +63,6 @@ interface Registration {
 }
 
 const registries = new WeakMap<BaseTrioEventLoop, Map<NodeJS.Signals, Registration>>();
-
-/**
- * Runs `fn` outside every async-context frame: the Node signal handle that the first
- * listener of a signal creates outlives the caller's task, and must not keep its frame.
- */
-function outsideFrames(fn: () => void): void {
-  runInFrame(undefined as unknown as Frame, fn);
-}
 
 /** The handlers of `loop`, made on first use. */
 function registry(loop: BaseTrioEventLoop): Map<NodeJS.Signals, Registration> {

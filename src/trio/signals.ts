@@ -3,45 +3,19 @@
  * the given signals while it is open and yields them to a Trio task, with Trio's
  * coalescing and re-delivery rules.
  */
-import os from "node:os";
 import { isMainThread } from "node:worker_threads";
-import { runInFrame, type Frame } from "../contextvars/frame.js";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
+import { IGNORED_BY_NODE, keepIgnored, outsideFrames, signalName, signalNumber, UNCATCHABLE } from "../loop/signal-table.js";
 import { checkpoint } from "../loop/traps.js";
 import { ConflictDetector } from "./conflict-detector.js";
 import { EventWaiter } from "./node-streams.js";
 
 type Listener = (...args: unknown[]) => void;
 
-const SIGNALS = os.constants.signals as Readonly<Record<string, number>>;
-
-/** Number -> canonical name (the first name Node lists for that number: SIGABRT before SIGIOT). */
-const NAMES_BY_NUMBER = new Map<number, NodeJS.Signals>();
-for (const [name, number] of Object.entries(SIGNALS)) {
-  if (!NAMES_BY_NUMBER.has(number)) NAMES_BY_NUMBER.set(number, name as NodeJS.Signals);
-}
-
-/** Signals no process can catch. */
-const UNCATCHABLE = new Set(["SIGKILL", "SIGSTOP"]);
-
-/**
- * Signals Node ignores at startup. Once the last listener of a signal goes, libuv resets
- * it to the OS default (which for these kills the process), so the receiver leaves
- * `keepIgnored` installed instead, which keeps Node's behaviour.
- */
-const IGNORED_BY_NODE = new Set(["SIGPIPE", "SIGXFSZ"]);
-
-function keepIgnored(): void {}
-
 /** Listeners of closed receivers still attached for a moment (see `SignalReceiver.close`). */
 const lateListeners = new Set<Listener>();
-
-/** @internal The number of signal `name` on this platform, or undefined. */
-export function signalNumber(name: string): number | undefined {
-  return Object.prototype.hasOwnProperty.call(SIGNALS, name) ? SIGNALS[name] : undefined;
-}
 
 /**
  * @internal Validates a signal given by name or number and returns its name. Throws
@@ -56,21 +30,11 @@ export function toSignalName(sig: unknown, call: string): NodeJS.Signals {
   }
   if (typeof sig === "number") {
     if (!Number.isInteger(sig)) throw new TypeError(`${call}: a signal number must be an integer, got ${describeValue(sig)}`);
-    const name = NAMES_BY_NUMBER.get(sig);
+    const name = signalName(sig);
     if (name === undefined) throw new ValueError(`${call}: signal number out of range: ${sig}`);
     return name;
   }
   throw new TypeError(`${call}: a signal must be a name ("SIGHUP") or a number, got ${describeValue(sig)}`);
-}
-
-/**
- * Runs `fn` outside every async-context frame: a Node signal handle created there (the
- * first listener of a signal creates one) carries no task's or run's context, which
- * matters because the handle outlives the receiver (the listeners it restores use it).
- * Callbacks from it belong to no task, so the wake-ups they cause are released at once.
- */
-function outsideFrames(fn: () => void): void {
-  runInFrame(undefined as unknown as Frame, fn);
 }
 
 /** Keeps a first error visible when a second one replaces it, as Python's `__context__` does. */

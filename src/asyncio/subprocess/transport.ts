@@ -26,7 +26,8 @@ import { logger } from "../log.js";
 import type { BaseProtocolLike } from "../net/protocols.js";
 import { BaseTransport } from "../net/transports.js";
 import { checkLoopCall, checkProtocolFactory, rejectFromHost } from "../net/util.js";
-import { checkSignal, signalNumberOf } from "../signals.js";
+import { signalNumber } from "../../loop/signal-table.js";
+import { checkSignal } from "../signals.js";
 import { ProcessLookupError, toOSError } from "../../errors/os-errors.js";
 import { planSpawn, splitArgs, type PathLike, type SpawnPlan, type SubprocessOptions } from "./options.js";
 import { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
@@ -222,7 +223,7 @@ export class ChildProcessTransport extends SubprocessTransport {
   }
 
   private readonly _onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
-    const returncode = code !== null ? code : -signalNumberOf(signal ?? "");
+    const returncode = code !== null ? code : -(signalNumber(signal ?? "") ?? 0);
     this._schedule(this._processExited, returncode);
   };
 

@@ -1,0 +1,47 @@
+/**
+ * What both flavors' signal support shares about Node's process signals: the names and
+ * numbers of this platform, the signals that cannot be caught, the ones Node ignores at
+ * startup, and how a listener is attached without any task's async context.
+ */
+import os from "node:os";
+import { runInFrame, type Frame } from "../contextvars/frame.js";
+
+/** @internal Node's signal names and their numbers on this platform. */
+export const SIGNALS = os.constants.signals as Readonly<Record<string, number>>;
+
+const NAMES_BY_NUMBER = new Map<number, NodeJS.Signals>();
+for (const [name, number] of Object.entries(SIGNALS)) {
+  if (!NAMES_BY_NUMBER.has(number)) NAMES_BY_NUMBER.set(number, name as NodeJS.Signals);
+}
+
+/** @internal The number of signal `name` on this platform, or undefined. */
+export function signalNumber(name: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(SIGNALS, name) ? SIGNALS[name] : undefined;
+}
+
+/** @internal The canonical name of signal `number` (the first Node lists: SIGABRT before SIGIOT), or undefined. */
+export function signalName(number: number): NodeJS.Signals | undefined {
+  return NAMES_BY_NUMBER.get(number);
+}
+
+/** @internal Signals no process can catch (the OS refuses). */
+export const UNCATCHABLE: ReadonlySet<string> = new Set(["SIGKILL", "SIGSTOP"]);
+
+/**
+ * @internal Signals Node ignores at startup. Once the last listener of such a signal goes,
+ * libuv gives it the OS default (which for these kills the process), so `keepIgnored` is
+ * left installed instead, keeping Node's behaviour.
+ */
+export const IGNORED_BY_NODE: ReadonlySet<string> = new Set(["SIGPIPE", "SIGXFSZ"]);
+
+/** @internal The do-nothing listener that keeps an IGNORED_BY_NODE signal ignored (one for both flavors). */
+export function keepIgnored(): void {}
+
+/**
+ * @internal Runs `fn` outside every async-context frame: the Node signal handle that the
+ * first listener of a signal creates outlives the caller's task, and must not keep its
+ * frame; callbacks from it belong to no task.
+ */
+export function outsideFrames(fn: () => void): void {
+  runInFrame(undefined as unknown as Frame, fn);
+}
