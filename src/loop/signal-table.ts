@@ -3,6 +3,7 @@
  * numbers of this platform, the signals that cannot be caught, the ones Node ignores at
  * startup, and how a listener is attached without any task's async context.
  */
+import type { ChildProcess } from "node:child_process";
 import os from "node:os";
 import { runInFrame, type Frame } from "../contextvars/frame.js";
 
@@ -44,4 +45,22 @@ export function keepIgnored(): void {}
  */
 export function outsideFrames(fn: () => void): void {
   runInFrame(undefined as unknown as Frame, fn);
+}
+
+/**
+ * @internal `child.kill(sig)`, throwing Node's error when the OS refuses (EPERM...):
+ * Node reports that as an 'error' event on the child, synchronously, not as a throw.
+ */
+export function killChild(child: ChildProcess, sig: NodeJS.Signals | number): void {
+  let error: unknown = null;
+  const onError = (e: unknown): void => {
+    error ??= e;
+  };
+  child.on("error", onError);
+  try {
+    child.kill(sig);
+  } finally {
+    child.off("error", onError);
+  }
+  if (error !== null) throw error;
 }

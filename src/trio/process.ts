@@ -11,7 +11,7 @@ import type { Task } from "../loop/task.js";
 import { cancelShieldedCheckpoint, checkpointIfCancelled } from "../loop/traps.js";
 import { EventWaiter, NodeReceiveStream, NodeSendStream } from "./node-streams.js";
 import { openSocketPair, planSpawn, type OpenProcessOptions, type SpawnPlan } from "./process-stdio.js";
-import { signalNumber } from "../loop/signal-table.js";
+import { killChild, signalNumber } from "../loop/signal-table.js";
 import { toSignalName } from "./signals.js";
 import { StapledStream } from "./stapled-stream.js";
 import type { AsyncResource, ReceiveStream, SendStream } from "./stream-abc.js";
@@ -96,19 +96,7 @@ export class Process implements AsyncResource {
   sendSignal(sig: NodeJS.Signals | number): void {
     if (!(sig === 0 && typeof sig === "number")) toSignalName(sig, "Process.sendSignal()");
     if (this.returncode !== null) return;
-    const child = this._child;
-    let error: unknown = null;
-    const onError = (e: unknown): void => {
-      error ??= e;
-    };
-    // Node reports a refused kill as an 'error' event, synchronously.
-    child.on("error", onError);
-    try {
-      child.kill(sig);
-    } finally {
-      child.off("error", onError);
-    }
-    if (error !== null) throw error;
+    killChild(this._child, sig);
   }
 
   /**

@@ -26,7 +26,7 @@ import { logger } from "../log.js";
 import type { BaseProtocolLike } from "../net/protocols.js";
 import { BaseTransport } from "../net/transports.js";
 import { checkLoopCall, checkProtocolFactory, rejectFromHost } from "../net/util.js";
-import { signalNumber } from "../../loop/signal-table.js";
+import { killChild, signalNumber } from "../../loop/signal-table.js";
 import { checkSignal } from "../signals.js";
 import { ProcessLookupError, toOSError } from "../../errors/os-errors.js";
 import { planSpawn, splitArgs, type PathLike, type SpawnPlan, type SubprocessOptions } from "./options.js";
@@ -384,18 +384,11 @@ export class ChildProcessTransport extends SubprocessTransport {
       }
       return;
     }
-    let error: unknown = null;
-    const onError = (e: unknown): void => {
-      error ??= e;
-    };
-    // Node reports a refused kill as an 'error' event, synchronously.
-    child.on("error", onError);
     try {
-      child.kill(name ?? number);
-    } finally {
-      child.off("error", onError);
+      killChild(child, name ?? number);
+    } catch (error) {
+      throw toOSError(error);
     }
-    if (error !== null) throw toOSError(error);
   }
 
   /** `sendSignal("SIGTERM")` (on Windows, Node terminates the process). */
