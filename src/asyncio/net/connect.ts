@@ -21,7 +21,7 @@ import { holdErrors } from "./held-errors.js";
 import { SocketTransport, type ServerLike } from "./socket-transport.js";
 import { clientSSLOptions, tlsClientHandshake, tlsServerHandshake, type ClientSSL, type ServerSSL } from "./tls.js";
 import { familyOfAddress } from "./trsock.js";
-import { checkLoopCall, checkOptions, checkProtocolFactory, checkSeconds, rejectFromHost, resolveFromHost } from "./util.js";
+import { checkLoopCall, checkOptions, checkProtocolFactory, checkSeconds, rejectFromHost, resolveFromHost, waitConnectionMade } from "./util.js";
 
 /** A local or remote address to resolve: `[host, port]`. */
 export type HostPort = readonly [host: string | null, port: number | string | null];
@@ -208,12 +208,7 @@ async function createConnectionTransport<P extends ProtocolLike>(
   }
   const waiter = loop.createFuture<void>();
   const transport = new SocketTransport(loop, stream, { protocol, waiter, family, unixNames, server, sslcontext: tlsSetup === null ? undefined : tlsSetup.ssl });
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
+  await waitConnectionMade(waiter, transport);
   return [transport, protocol];
 }
 

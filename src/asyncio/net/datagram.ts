@@ -17,7 +17,7 @@ import { resolveAddrInfo } from "./dns.js";
 import type { BaseProtocolLike, DatagramProtocolLike } from "./protocols.js";
 import { DatagramTransport, WriteFlowControl, limitsArguments, type BytesLike, type WriteBufferLimits } from "./transports.js";
 import { TransportSocket, toSockAddr, type SockAddr } from "./trsock.js";
-import { checkLoopCall, checkOptions, checkProtocolFactory, copyBytes, rejectFromHost, resolveFromHost, setResultUnlessCancelled } from "./util.js";
+import { checkLoopCall, checkOptions, checkProtocolFactory, copyBytes, rejectFromHost, resolveFromHost, setResultUnlessCancelled, waitConnectionMade } from "./util.js";
 
 /** Keeps a socket's 'error' events from ending the process before its transport listens. */
 function ignoreUntilTransport(): void {}
@@ -385,11 +385,6 @@ export async function createDatagramEndpoint<P extends DatagramProtocolLike>(
   }
   const waiter = loop.createFuture<void>();
   const transport = new DatagramSocketTransport(loop, socket, protocol, remote, waiter, af);
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
+  await waitConnectionMade(waiter, transport);
   return [transport, protocol];
 }

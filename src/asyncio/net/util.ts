@@ -32,6 +32,19 @@ export function setResultUnlessCancelled(future: Future<void>): void {
   if (!future.cancelled() && !future.done()) future.setResult(undefined);
 }
 
+/**
+ * @internal Waits for `waiter`, which the new transport sets once the protocol's
+ * `connectionMade` ran; a failed or cancelled wait closes the transport. asyncio-flavored.
+ */
+export async function waitConnectionMade(waiter: Future<void>, transport: { close(): void }): Promise<void> {
+  try {
+    await waiter;
+  } catch (error) {
+    transport.close();
+    throw error;
+  }
+}
+
 /** @internal TypeError unless `protocolFactory` is a function (every loop method that makes a protocol). */
 export function checkProtocolFactory(protocolFactory: unknown, call: string): void {
   if (typeof protocolFactory !== "function") {

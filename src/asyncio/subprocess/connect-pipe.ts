@@ -10,7 +10,7 @@ import { ValueError } from "../../errors/builtins.js";
 import { typeName } from "../../errors/describe.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { BaseProtocolLike, ProtocolLike } from "../net/protocols.js";
-import { checkLoopCall, checkProtocolFactory, setResultUnlessCancelled } from "../net/util.js";
+import { checkLoopCall, checkProtocolFactory, setResultUnlessCancelled, waitConnectionMade } from "../net/util.js";
 import { ReadPipeTransport, WritePipeTransport } from "./pipe-transports.js";
 
 /** Waits until the transport's `connectionMade` ran; a cancelled wait closes the transport. */
@@ -18,12 +18,7 @@ async function connected(loop: BaseTrioEventLoop, transport: ReadPipeTransport |
   const waiter = loop.createFuture<void>();
   // Queued after the transport's connectionMade callback, which its constructor queued.
   loop.callSoon(setResultUnlessCancelled, waiter);
-  try {
-    await waiter;
-  } catch (error) {
-    transport.close();
-    throw error;
-  }
+  await waitConnectionMade(waiter, transport);
 }
 
 /**
