@@ -4,9 +4,9 @@
  * errors Python's `base_events.subprocess_exec` / `subprocess_shell` and
  * `subprocess.Popen` raise, and the spawn request they make for `node:child_process`.
  */
-import { fileURLToPath } from "node:url";
 import { NotImplementedError, ValueError } from "../../errors/builtins.js";
 import { describeValue } from "../../errors/describe.js";
+import { fspath } from "../../loop/fspath.js";
 import { DEVNULL, PIPE, STDOUT, type StderrOption, type StdioOption } from "./constants.js";
 
 /** A path: a string, a `file:` URL, or an object with `fspath()` (a `trio.Path`, Python's `os.PathLike`). */
@@ -142,16 +142,7 @@ export function splitArgs<O extends object>(rest: readonly unknown[]): [unknown[
 
 /** @internal A path argument as a string: TypeError for anything else (Python's message), ValueError for a NUL. */
 export function toPath(value: unknown, what: string): string {
-  let path: unknown = value;
-  if (value instanceof URL) {
-    if (value.protocol !== "file:") throw new TypeError(`${what} must be a path; a URL must be a file: URL, got ${value.protocol}`);
-    path = fileURLToPath(value);
-  } else if (typeof value === "object" && value !== null && typeof (value as { fspath?: unknown }).fspath === "function") {
-    path = (value as { fspath(): unknown }).fspath();
-  }
-  if (typeof path !== "string") {
-    throw new TypeError(`${what}: expected a string, a file: URL or a path-like object (with fspath()), not ${describeValue(value)}`);
-  }
+  const path = fspath(value, what);
   if (path.includes("\0")) throw new ValueError(`${what}: embedded null byte`);
   return path;
 }
