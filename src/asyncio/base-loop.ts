@@ -174,6 +174,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   private _stepTask: Task<unknown> | AwaitingTask | null = null;
   private _stepResolve: (() => void) | null = null;
   private _fallbackArmed = false;
+  /** A wake came while the loop was parked behind a running step: the step's suspension delivers it. */
+  private _wakeDeferred = false;
   /** @internal Trio tasks waiting in runAioFuture for this loop's Futures. */
   readonly _trioWaiters = new Set<TrioWaiter>();
   /** @internal The nursery of the Trio tasks started from this loop (null while it cannot start any). */
@@ -705,18 +707,22 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       throw new WouldBlock(`the event loop's queue is full (queueLen ${this._queueLen})`);
     }
     this._ready.push(entry);
-    if (this._idle) {
-      this._idle = false;
-      this._runner!._reschedule(this._task!);
-    }
+    if (this._idle) this._wake();
   }
 
-  /** @internal Wakes the loop if it is parked (stop(), a closed loop...). */
+  /**
+   * @internal Wakes the loop if it is parked (an entry, stop(), a closed loop...). While
+   * the step the loop parked behind still runs, the wake waits for that step to suspend.
+   */
   _wake(): void {
-    if (this._idle) {
-      this._idle = false;
-      this._runner!._reschedule(this._task!);
+    if (!this._idle) return;
+    if (this._stepTask !== null) {
+      this._wakeDeferred = true;
+      this._armStepFallback();
+      return;
     }
+    this._idle = false;
+    this._runner!._reschedule(this._task!);
   }
 
   /** @internal A timer's deadline passed. */
@@ -770,6 +776,9 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     if (resolve !== null) {
       this._stepResolve = null;
       resolve();
+    } else if (this._wakeDeferred) {
+      this._wakeDeferred = false;
+      this._wake();
     }
   }
 
@@ -779,13 +788,16 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
    * microtask queue is empty, the step counts as suspended.
    */
   private _stepDone(): Promise<void> {
-    if (!this._fallbackArmed) {
-      this._fallbackArmed = true;
-      setImmediate(this._stepFallback);
-    }
+    this._armStepFallback();
     return new Promise((resolve) => {
       this._stepResolve = resolve;
     });
+  }
+
+  private _armStepFallback(): void {
+    if (this._fallbackArmed) return;
+    this._fallbackArmed = true;
+    setImmediate(this._stepFallback);
   }
 
   private readonly _stepFallback = (): void => {
@@ -818,6 +830,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     try {
       for (;;) {
         if (this._ready.length > 0) {
+          // A step the last batch left running ends before the next batch starts.
+          if (this._stepTask !== null) await this._stepDone();
           const batch = this._ready;
           this._ready = this._spare;
           try {
@@ -830,7 +844,10 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
                 continue;
               }
               if (entry._run() === true) await runner._schedulePoint(task, "asyncio event loop (starting a Trio task)");
-              else if (this._stepTask !== null) await this._stepDone();
+              // The batch's last step is not waited for here: the loop usually parks next,
+              // and a parked loop is woken only once that step has suspended (see _wake).
+              // That saves a promise and a host callback per step.
+              else if (this._stepTask !== null && i + 1 < batch.length) await this._stepDone();
               if (this._stopNow) {
                 // A stop entry: what is left of the batch runs first next time.
                 this._stopNow = false;
@@ -841,23 +858,31 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
               }
             }
           } finally {
-            this._stepTask = null;
             batch.length = 0;
             if (batch !== this._ready) this._spare = batch;
           }
         } else if (!this._stopping && !this._closed) {
-          if (untilIdle) break;
+          if (untilIdle) {
+            if (this._stepTask === null) break;
+            await this._stepDone();
+            continue;
+          }
           this._idle = true;
           await runner._park(task, null, "asyncio event loop (waiting for callbacks)");
           continue;
         }
-        if (this._stopping || this._closed) break;
+        if (this._stopping || this._closed) {
+          if (this._stepTask !== null) await this._stepDone();
+          break;
+        }
         // Let the engine's other tasks and its housekeeping (deadlines, host turns) in,
-        // when there are any: the steps of this batch are over, nothing else waits.
+        // when there are any (the batch is over; its last step may still be running).
         if (!runner._fastCheckpointOk()) await runner._schedulePoint(task, "asyncio event loop (between batches)");
       }
     } finally {
       this._idle = false;
+      this._wakeDeferred = false;
+      this._stepTask = null;
       this._running = false;
       this._stopping = false;
       runningLoops.delete(this);

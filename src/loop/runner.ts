@@ -280,14 +280,16 @@ export class Runner {
    * Queues a runnable task. As in Trio, a task runs until it yields: when a running task
    * of this run made the other one runnable, the queue is released at that task's next
    * yield (see `yielded`), and at the latest after the host's next turn, since the task
-   * may sit in a long foreign await. From anywhere else, a microtask releases it.
+   * may sit in a long foreign await. From anywhere else, a microtask releases it. A task
+   * that seems to wake itself is a Node callback running in the context the task gave
+   * the resource (a timer, a socket's events): that is from outside, too.
    */
   private queue(task: Task): void {
     this.runq.push(task);
     if (this.instrumented) this.instruments.call("taskScheduled", task);
     if (this.drainScheduled) return;
     const current = currentFrame()?.task as Task | undefined;
-    if (current !== undefined && current.runner === this && current._state === TaskState.Running) {
+    if (current !== undefined && current !== task && current.runner === this && current._state === TaskState.Running) {
       if (!this.fallbackArmed) {
         this.fallbackArmed = true;
         setImmediate(this.hostFallback);

@@ -1,16 +1,16 @@
 /**
  * Trio byte streams over Node streams: a `ReceiveStream` over a Readable and a
- * `SendStream` over a Writable (sockets, TLS sockets, process pipes). Node's own
- * buffering gives the backpressure: a receiver reads only what Node has buffered (so a
- * cancelled receive loses nothing), a sender waits for 'drain' when Node's buffer is full.
+ * `SendStream` over a Writable (sockets, TLS sockets, process pipes). A receiver takes
+ * only what has arrived (so a cancelled receive loses nothing) and pauses its Readable
+ * when too much waits; a sender returns once Node's buffer is empty.
  */
 import type { Readable, Writable } from "node:stream";
 import { currentTrioTask } from "../loop/current.js";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../loop/errors.js";
 import { Abort, type Task } from "../loop/task.js";
-import { cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled } from "../loop/traps.js";
+import { cancelPoint, cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled, schedulePoint } from "../loop/traps.js";
 import { ValueError } from "../errors/builtins.js";
-import type { ReceiveStream, SendStream } from "./stream-abc.js";
+import { receiveChunks, type ReceiveStream, type SendStream } from "./stream-abc.js";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -60,9 +60,15 @@ function checkMaxBytes(maxBytes: number | undefined): void {
   if (maxBytes < 1) throw new ValueError("maxBytes must be >= 1");
 }
 
+/** Bytes a NodeReceiveStream queues before it pauses its Readable (Node then stops reading). */
+const MAX_QUEUED = 256 * 1024;
+
 /**
- * A Trio `ReceiveStream` over a Node Readable (in paused mode). Trio-flavored methods;
- * construct it from sync code.
+ * A Trio `ReceiveStream` over a Node Readable. The Readable flows: its chunks queue here
+ * (up to MAX_QUEUED bytes, then it is paused, so the peer slows down) until
+ * `receiveSome` takes them. Flowing rather than paused mode, because Node then keeps
+ * reading without a start/stop round per read, and a chunk goes out as it came in, with
+ * no copy. Trio-flavored methods; construct it from sync code.
  */
 export class NodeReceiveStream implements ReceiveStream {
   private receiving = false;
@@ -70,18 +76,33 @@ export class NodeReceiveStream implements ReceiveStream {
   private ended = false;
   private error: unknown = null;
   private readonly waiter = new EventWaiter();
+  private readonly chunks: Uint8Array[] = [];
+  private queued = 0;
+  private paused = false;
 
   constructor(
     /** The Node stream read from. */
     readonly readable: Readable,
   ) {
-    readable.on("readable", this.onReadable);
+    readable.on("data", this.onData);
     readable.on("end", this.onEnd);
     readable.on("error", this.onError);
     readable.on("close", this.onClose);
+    // A Readable paused before (by its maker, or by an earlier reader) flows only when told.
+    readable.resume();
   }
 
-  private readonly onReadable = (): void => this.waiter.wake();
+  private readonly onData = (chunk: Uint8Array | string): void => {
+    if (this.closed) return;
+    const bytes = typeof chunk === "string" ? encoder.encode(chunk) : chunk;
+    this.chunks.push(bytes);
+    this.queued += bytes.length;
+    if (this.queued > MAX_QUEUED && !this.paused) {
+      this.paused = true;
+      this.readable.pause();
+    }
+    this.waiter.wake();
+  };
   private readonly onEnd = (): void => {
     this.ended = true;
     this.waiter.wake();
@@ -91,8 +112,8 @@ export class NodeReceiveStream implements ReceiveStream {
     this.waiter.wake();
   };
   private readonly onClose = (): void => {
-    // Closed without an end (destroyed): nothing more will come.
-    if (!this.ended && this.error === null && this.readable.readableLength === 0) this.ended = true;
+    // Closed without an end (destroyed): nothing more will come after what is queued.
+    if (!this.ended && this.error === null) this.ended = true;
     this.waiter.wake();
   };
 
@@ -104,35 +125,63 @@ export class NodeReceiveStream implements ReceiveStream {
     if (this.receiving) throw new BusyResourceError("another task is already receiving on this stream");
     this.receiving = true;
     try {
-      await checkpointIfCancelled();
+      // The checkpoints are awaited only when they wait: a hot path (see `schedulePoint`).
+      const cancelled = cancelPoint(task);
+      if (cancelled !== null) await cancelled;
       for (;;) {
         if (this.closed) throw new ClosedResourceError("this stream was closed while receiving");
-        const chunk = this.take(maxBytes);
-        if (chunk !== null) {
-          await cancelShieldedCheckpoint();
-          return chunk;
+        let chunk = this.take(maxBytes ?? Infinity);
+        if (chunk === null) {
+          if (this.error !== null) throw new BrokenResourceError("the stream broke", { cause: this.error });
+          if (!this.ended) {
+            await this.waiter.wait(task, "receiveSome()");
+            continue;
+          }
+          chunk = EMPTY;
         }
-        if (this.error !== null) throw new BrokenResourceError("the stream broke", { cause: this.error });
-        if (this.ended) {
-          await cancelShieldedCheckpoint();
-          return EMPTY;
-        }
-        await this.waiter.wait(task, "receiveSome()");
+        const point = schedulePoint(task);
+        if (point !== null) await point;
+        return chunk;
       }
     } finally {
       this.receiving = false;
     }
   }
 
-  private take(maxBytes: number | undefined): Uint8Array | null {
-    const readable = this.readable;
-    const available = readable.readableLength;
-    if (available === 0) {
-      // Lets Node notice the end, or fetch more.
-      readable.read(0);
-      return null;
+  /** Up to `maxBytes` of the queued bytes (null if none): one whole chunk without a copy when it fits. */
+  private take(maxBytes: number): Uint8Array | null {
+    const chunks = this.chunks;
+    if (chunks.length === 0) return null;
+    const first = chunks[0];
+    let out: Uint8Array;
+    if (first.length >= maxBytes || chunks.length === 1) {
+      if (first.length > maxBytes) {
+        out = first.subarray(0, maxBytes);
+        chunks[0] = first.subarray(maxBytes);
+      } else {
+        out = first;
+        chunks.shift();
+      }
+    } else {
+      // Several chunks queued: as much as fits, in one piece.
+      const size = Math.min(maxBytes, this.queued);
+      out = Buffer.allocUnsafe(size);
+      let filled = 0;
+      while (filled < size) {
+        const chunk = chunks[0];
+        const n = Math.min(chunk.length, size - filled);
+        out.set(n === chunk.length ? chunk : chunk.subarray(0, n), filled);
+        filled += n;
+        if (n === chunk.length) chunks.shift();
+        else chunks[0] = chunk.subarray(n);
+      }
     }
-    return readable.read(maxBytes === undefined ? undefined : Math.min(maxBytes, available)) as Uint8Array | null;
+    this.queued -= out.length;
+    if (this.paused && this.queued <= MAX_QUEUED >>> 1 && !this.closed) {
+      this.paused = false;
+      this.readable.resume();
+    }
+    return out;
   }
 
   /** Closes the stream: the Readable is destroyed; a task receiving gets ClosedResourceError. Trio-flavored. */
@@ -148,6 +197,8 @@ export class NodeReceiveStream implements ReceiveStream {
   _closeNow(destroy = true): void {
     if (this.closed) return;
     this.closed = true;
+    this.chunks.length = 0;
+    this.queued = 0;
     if (destroy) this.readable.destroy();
     this.waiter.wake(new ClosedResourceError("this stream was closed while receiving"));
   }
@@ -158,12 +209,8 @@ export class NodeReceiveStream implements ReceiveStream {
   }
 
   /** Iterates the chunks until the end of the stream. Each step is Trio-flavored. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return receiveChunks(this);
   }
 }
 
@@ -201,8 +248,7 @@ export class NodeSendStream implements SendStream {
     this.waiter.wake(new BrokenResourceError("the stream was closed", { cause: this.broken }));
   };
 
-  private enter(task: Task, call: string): void {
-    void task;
+  private enter(call: string): void {
     if (this.closed) throw new ClosedResourceError("this stream was closed");
     if (this.sending) throw new BusyResourceError(`another task is already sending on this stream (${call})`);
   }
@@ -211,10 +257,11 @@ export class NodeSendStream implements SendStream {
   async sendAll(data: Uint8Array | string): Promise<void> {
     const bytes = toBytes(data, "sendAll()");
     const task = currentTrioTask("sendAll()");
-    this.enter(task, "sendAll()");
+    this.enter("sendAll()");
     this.sending = true;
     try {
-      await checkpointIfCancelled();
+      const cancelled = cancelPoint(task);
+      if (cancelled !== null) await cancelled;
       this.checkWritable();
       if (bytes.length > 0) {
         this.writable.write(bytes, this.onWritten);
@@ -225,7 +272,8 @@ export class NodeSendStream implements SendStream {
         if (this.writable.writableLength > 0) await this.waiter.wait(task, "sendAll() (waiting for the OS to take the data)");
       }
       this.checkWritable();
-      await cancelShieldedCheckpoint();
+      const point = schedulePoint(task);
+      if (point !== null) await point;
     } finally {
       this.sending = false;
     }
@@ -240,7 +288,7 @@ export class NodeSendStream implements SendStream {
   /** See `trio.abc.SendStream.waitSendAllMightNotBlock`. Trio-flavored. */
   async waitSendAllMightNotBlock(): Promise<void> {
     const task = currentTrioTask("waitSendAllMightNotBlock()");
-    this.enter(task, "waitSendAllMightNotBlock()");
+    this.enter("waitSendAllMightNotBlock()");
     this.sending = true;
     try {
       await checkpointIfCancelled();
@@ -258,8 +306,8 @@ export class NodeSendStream implements SendStream {
    * end of the stream. Later sends throw ClosedResourceError. Trio-flavored.
    */
   async sendEof(): Promise<void> {
-    const task = currentTrioTask("sendEof()");
-    this.enter(task, "sendEof()");
+    currentTrioTask("sendEof()");
+    this.enter("sendEof()");
     await checkpointIfCancelled();
     if (!this.eofSent) {
       this.eofSent = true;

@@ -4,7 +4,7 @@
  */
 import { CancelScope } from "../loop/cancel-scope.js";
 import { currentTrioTask } from "../loop/current.js";
-import type { AsyncResource, HalfCloseableStream, ReceiveStream, SendStream } from "./stream-abc.js";
+import { receiveChunks, type AsyncResource, type HalfCloseableStream, type ReceiveStream, type SendStream } from "./stream-abc.js";
 
 /**
  * Closes `resource` at once, without waiting for a graceful shutdown: it calls
@@ -134,12 +134,8 @@ export class StapledStream<S extends SendStream = SendStream, R extends ReceiveS
    * `for await (const chunk of stream)`: `receiveSome()` until the end of the stream (an
    * empty chunk, which is not yielded). Each step is Trio-flavored.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return receiveChunks(this);
   }
 }
 

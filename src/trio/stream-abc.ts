@@ -71,3 +71,33 @@ export interface Listener<S extends AsyncResource = Stream> extends AsyncResourc
    */
   accept(): Promise<S>;
 }
+
+const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
+
+/**
+ * @internal The iterator of `for await (const chunk of stream)`: `receiveSome()` until
+ * the end of the stream (an empty chunk, not yielded). As a generator's, it is finished
+ * after the end, an error or `return()`. A plain object rather than an async generator:
+ * each step costs one `then` instead of the generator's own awaits.
+ */
+export function receiveChunks(stream: Pick<ReceiveStream, "receiveSome">): AsyncIterableIterator<Uint8Array> {
+  let finished = false;
+  const step = (chunk: Uint8Array): IteratorResult<Uint8Array> => {
+    if (chunk.length > 0) return { value: chunk, done: false };
+    finished = true;
+    return DONE;
+  };
+  const fail = (error: unknown): never => {
+    finished = true;
+    throw error;
+  };
+  const iterator: AsyncIterableIterator<Uint8Array> = {
+    next: () => (finished ? Promise.resolve(DONE) : stream.receiveSome().then(step, fail)),
+    return: () => {
+      finished = true;
+      return Promise.resolve(DONE);
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}

@@ -114,6 +114,45 @@ describe("task steps", () => {
     expect(events).toEqual(["slow: waits for a host timer", "busy 0", "busy 1", "busy 2", "slow: done"]);
   });
 
+  it("a loop parked behind a batch's last step runs what arrives meanwhile only once that step suspends", async () => {
+    const events: string[] = [];
+    await run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const fut = loop.createFuture<void>();
+      const stepper = asyncio.createTask(async () => {
+        await asyncio.sleep(0); // resumes as the only entry of its batch: the loop parks right after it
+        events.push("step start");
+        loop.callSoon(() => {
+          events.push("callback");
+          fut.setResult();
+        });
+        await Promise.resolve();
+        await new Promise<void>((resolve) => queueMicrotask(resolve));
+        events.push("step end");
+        await fut;
+        events.push("resumed");
+      });
+      await stepper;
+    });
+    expect(events).toEqual(["step start", "step end", "callback", "resumed"]);
+  });
+
+  it("a loop parked behind a step waiting on host I/O still runs a callback that arrives meanwhile", async () => {
+    const events: string[] = [];
+    await asyncio.run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const slow = asyncio.createTask(async () => {
+        await asyncio.sleep(0);
+        events.push("slow: waits for a host timer");
+        setTimeout(() => loop.callSoon(() => events.push("callback from the host")), 1);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        events.push("slow: done");
+      });
+      await slow;
+    });
+    expect(events).toEqual(["slow: waits for a host timer", "callback from the host", "slow: done"]);
+  });
+
   it("Promise.all over Futures resumes the task once, when the last one completes", async () => {
     const events: string[] = [];
     await run(async () => {

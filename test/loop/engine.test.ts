@@ -172,6 +172,25 @@ describe("the host gets its turn", () => {
   });
 });
 
+describe("wakes from Node callbacks", () => {
+  it("a task woken by a Node callback made in its own context resumes before the host's next callbacks", async () => {
+    const events: string[] = [];
+    await trio.run(async () => {
+      const task = trio.lowlevel.currentTask();
+      // The timer is made in the task's context, so its callback runs in that context
+      // too: it is still a callback from outside, and the task resumes at once.
+      setTimeout(() => {
+        setImmediate(() => events.push("host: next callback"));
+        trio.lowlevel.reschedule(task);
+      }, 1);
+      await trio.lowlevel.waitTaskRescheduled(() => trio.lowlevel.Abort.SUCCEEDED);
+      events.push("task resumed");
+      await trio.sleep(0.01);
+    });
+    expect(events).toEqual(["task resumed", "host: next callback"]);
+  });
+});
+
 describe("tasks", () => {
   it("a child task gets a copy of its spawner's contextvars", async () => {
     const v = new ContextVar("v", { default: "root" });

@@ -15,6 +15,19 @@ import { MAX_PENDING_READ } from "./constants.js";
 /** @internal One read event of the stream. */
 export type InboxEntry = { kind: typeof DATA; data: Buffer } | { kind: typeof EOF } | { kind: typeof ERROR; error: Error } | { kind: typeof CLOSED };
 
+/**
+ * @internal The chunk a transport is handing to its protocol's `dataReceived` right now:
+ * a Buffer Node made for one read that nobody else holds, so a StreamReader may keep it
+ * without a copy (asyncio's bytes are immutable; a copy is what keeps a caller's buffer
+ * from changing under the reader, and this one has no other owner).
+ */
+export const delivering: { chunk: Uint8Array | null } = { chunk: null };
+
+/** @internal Whether `data` is the chunk being delivered (see `delivering`). */
+export function isFreshChunk(data: unknown): boolean {
+  return data === delivering.chunk && data !== null;
+}
+
 /** @internal */ export const EOF_ENTRY: InboxEntry = { kind: EOF };
 /** @internal */ export const CLOSED_ENTRY: InboxEntry = { kind: CLOSED };
 

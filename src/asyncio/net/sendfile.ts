@@ -215,14 +215,14 @@ async function sendfileFallback(loop: BaseTrioEventLoop, transport: SocketTransp
   let blockSize = count === null ? BLOCK_SIZE : Math.min(count, BLOCK_SIZE);
   let totalSent = 0;
   const proto = new SendfileFallbackProtocol(transport);
-  // One buffer for every block: the transport's write() copies what it is given.
-  const buffer = Buffer.allocUnsafe(blockSize);
   try {
     for (;;) {
       if (count !== null) {
         blockSize = Math.min(count - totalSent, blockSize);
         if (blockSize <= 0) return totalSent;
       }
+      // A buffer per block: the transport sends from the buffer it is given (no copy).
+      const buffer = Buffer.allocUnsafe(blockSize);
       const read = await readBlock(loop, file, buffer, blockSize, offset + totalSent);
       if (read === 0) return totalSent; // EOF
       transport.write(buffer.subarray(0, read));

@@ -12,7 +12,9 @@
  *   what already arrived for `resumeReading()`; no `dataReceived` is called while
  *   paused. If the loop does not drain the inbox, the socket is paused past
  *   MAX_PENDING_READ bytes.
- * - Writing. `write()` hands a copy of the bytes to Node at once; the write buffer is
+ * - Writing. `write()` hands the bytes to Node at once, without a copy (as asyncio's
+ *   transports since Python 3.12: bytes the kernel did not take at once stay in the
+ *   caller's buffer until sent, so change it only after a drain); the write buffer is
  *   the socket's `writableLength` (bytes not yet taken by the kernel). The protocol's
  *   `pauseWriting()` is called inside `write()` when it goes over the high-water mark,
  *   and `resumeWriting()` from a loop callback once Node reports writes done and it is
@@ -34,10 +36,10 @@ import { LOG_THRESHOLD_FOR_CONNLOST_WRITES, socket as C } from "./constants.js";
 import { isOSError } from "./errors.js";
 import { takeHeldError } from "./held-errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "./protocols.js";
-import { CLOSED, CLOSED_ENTRY, DATA, EOF, ERROR, ReadInbox, type InboxEntry } from "./read-inbox.js";
+import { CLOSED, CLOSED_ENTRY, DATA, delivering, EOF, ERROR, ReadInbox, type InboxEntry } from "./read-inbox.js";
 import { Transport, WriteFlowControl, limitsArguments, type BytesLike, type WriteBufferLimits } from "./transports.js";
 import { TransportSocket, toSockAddr } from "./trsock.js";
-import { copyBytes, setResultUnlessCancelled } from "./util.js";
+import { bufferOf, setResultUnlessCancelled } from "./util.js";
 
 /** @internal What a transport tells the Server that accepted its connection. */
 export interface ServerLike {
@@ -206,10 +208,13 @@ export class SocketTransport extends Transport {
     const protocol = this._protocol;
     if (protocol === null) return;
     if (!this._buffered) {
+      delivering.chunk = data;
       try {
         protocol.dataReceived?.(data);
       } catch (error) {
         this._fatalError(error, "Fatal error: protocol.dataReceived() call failed.");
+      } finally {
+        delivering.chunk = null;
       }
       return;
     }
@@ -344,12 +349,14 @@ export class SocketTransport extends Transport {
   }
 
   /**
-   * Writes bytes-like `data` (a copy is queued in Node: the caller may reuse its buffer).
+   * Writes bytes-like `data`. As in asyncio since Python 3.12 the bytes are not copied:
+   * what the kernel does not take at once is sent from the caller's buffer later, so the
+   * caller changes that buffer only once the write buffer is empty (after `drain()`).
    * Throws TypeError for anything else (strings too), RuntimeError after `writeEof()`.
    * Writes after the connection was lost are dropped (and logged after a few).
    */
   override write(data: BytesLike): void {
-    const bytes = copyBytes(data);
+    const bytes = bufferOf(data);
     if (this._successor !== null) throw new RuntimeError("this transport was upgraded with startTls(): write to the transport startTls() returned");
     if (this._eof) throw new RuntimeError("Cannot call write() after write_eof()");
     if (bytes.length === 0) return;
@@ -359,7 +366,7 @@ export class SocketTransport extends Transport {
   /** Writes each bytes-like object of `listOfData` (any iterable), in order. */
   override writelines(listOfData: Iterable<BytesLike>): void {
     if (this._eof) throw new RuntimeError("Cannot call writelines() after write_eof()");
-    const parts = [...listOfData].map(copyBytes);
+    const parts = [...listOfData].map(bufferOf);
     const bytes = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     if (bytes.length === 0) return;
     this._send(bytes);

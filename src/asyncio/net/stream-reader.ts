@@ -24,11 +24,17 @@ import { bytesView } from "./util.js";
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from("\n");
 
-/** @internal A growable byte buffer: appends at the end, consumes from the start. */
+/**
+ * @internal A growable byte buffer: appends at the end, consumes from the start. Bytes
+ * leave without a copy when that pins little memory: a read that takes all of a fresh
+ * chunk from Node gets that chunk itself. A Buffer whose bytes were handed out, or that
+ * was adopted, is "frozen": it is never written into again, so what went out stays put.
+ */
 export class ByteBuffer {
   private data: Buffer = EMPTY;
   private start = 0;
   private end = 0;
+  private frozen = false;
 
   get length(): number {
     return this.end - this.start;
@@ -39,17 +45,26 @@ export class ByteBuffer {
     return this.data.subarray(this.start, this.end);
   }
 
-  append(bytes: Uint8Array): void {
+  /** Appends `bytes`: copied, or with `adopt` (bytes nobody else holds) kept as they are when the buffer is empty. */
+  append(bytes: Uint8Array, adopt = false): void {
     const n = bytes.length;
     if (n === 0) return;
-    if (this.end + n > this.data.length) {
+    if (adopt && this.start === this.end) {
+      this.data = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, n);
+      this.start = 0;
+      this.end = n;
+      this.frozen = true;
+      return;
+    }
+    if (this.frozen || this.end + n > this.data.length) {
       const length = this.length;
-      if (length + n <= this.data.length >>> 1) {
+      if (!this.frozen && length + n <= this.data.length >>> 1) {
         this.data.copy(this.data, 0, this.start, this.end);
       } else {
-        const grown = Buffer.allocUnsafe(Math.max(length + n, this.data.length * 2, 256));
+        const grown = Buffer.allocUnsafe(Math.max(length + n, this.frozen ? 0 : this.data.length * 2, 256));
         this.data.copy(grown, 0, this.start, this.end);
         this.data = grown;
+        this.frozen = false;
       }
       this.start = 0;
       this.end = length;
@@ -58,21 +73,36 @@ export class ByteBuffer {
     this.end += n;
   }
 
-  /** Removes and returns (a copy of) the first `n` bytes. */
+  /** Removes and returns the first `n` bytes: a view when it fills at least half its memory, else a copy. */
   take(n: number): Buffer {
     const count = Math.min(n, this.length);
-    const out = Buffer.from(this.data.subarray(this.start, this.start + count));
-    this.drop(count);
-    return out;
+    const bytes = this.data.subarray(this.start, this.start + count);
+    if (count * 2 < bytes.buffer.byteLength) {
+      this.drop(count);
+      return Buffer.from(bytes);
+    }
+    if (count === this.length) this.reset();
+    else {
+      this.start += count;
+      this.frozen = true;
+    }
+    return bytes;
   }
 
   drop(n: number): void {
     this.start += Math.min(n, this.length);
-    if (this.start === this.end) this.start = this.end = 0;
+    if (this.start === this.end) this.reset();
   }
 
   clear(): void {
+    this.reset();
+  }
+
+  /** Empty, with no memory: the old Buffer may have been handed out. */
+  private reset(): void {
+    this.data = EMPTY;
     this.start = this.end = 0;
+    this.frozen = false;
   }
 
   indexOf(needle: Uint8Array, offset: number): number {
@@ -180,10 +210,15 @@ export class StreamReader {
    * limit). Throws after `feedEof()`. Sync, either flavor.
    */
   feedData(data: ArrayBufferView | ArrayBuffer): void {
+    this._feed(data, false);
+  }
+
+  /** @internal `feedData`; with `fresh`, `data` is a chunk nobody else holds, kept without a copy. */
+  _feed(data: ArrayBufferView | ArrayBuffer, fresh: boolean): void {
     if (this._eof) throw new RuntimeError("feed_data after feed_eof");
     const bytes = bytesView(data, "data");
     if (bytes.length === 0) return;
-    this._buf.append(bytes);
+    this._buf.append(bytes, fresh);
     this._wakeupWaiter();
     if (this._transport !== null && !this._paused && this._buf.length > 2 * this._limit) {
       try {
@@ -197,9 +232,14 @@ export class StreamReader {
     }
   }
 
-  /** Waits until `feedData` or `feedEof` is called; resumes a paused transport first. */
-  private async _waitForData(funcName: string): Promise<void> {
-    if (this._waiter !== null) {
+  /**
+   * The Future a read awaits until `feedData` or `feedEof` is called; resumes a paused
+   * transport first. Sync, returning the Future itself rather than an async wrapper: a
+   * read that waits costs two promises fewer. A waiter left done (its read was
+   * cancelled) is stale, as Python's `finally: self._waiter = None` would have cleared it.
+   */
+  private _waitForData(funcName: string): Future<void> {
+    if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
     if (this._eof) throw new RuntimeError("_wait_for_data after EOF");
@@ -209,11 +249,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<void>();
     this._waiter = waiter;
-    try {
-      await waiter;
-    } finally {
-      if (this._waiter === waiter) this._waiter = null;
-    }
+    return waiter;
   }
 
   /**

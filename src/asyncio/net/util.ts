@@ -53,17 +53,22 @@ export function checkProtocolFactory(protocolFactory: unknown, call: string): vo
 }
 
 /**
- * @internal A copy of bytes-like `data` (a Uint8Array such as a Buffer, another
- * ArrayBuffer view, or an ArrayBuffer) as a Buffer. Strings are refused with asyncio's
- * TypeError: transports carry bytes only.
+ * @internal Bytes-like `data` (a Uint8Array such as a Buffer, another ArrayBuffer view,
+ * or an ArrayBuffer) as a Buffer over the same memory: no copy. Strings are refused with
+ * asyncio's TypeError: transports carry bytes only.
  */
-export function copyBytes(data: unknown): Buffer {
-  if (data instanceof Uint8Array) return Buffer.from(data);
-  if (ArrayBuffer.isView(data)) return Buffer.from(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+export function bufferOf(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer || (typeof SharedArrayBuffer !== "undefined" && data instanceof SharedArrayBuffer)) {
-    return Buffer.from(new Uint8Array(data));
+    return Buffer.from(data);
   }
   throw new TypeError(`data argument must be a bytes-like object, not '${typeName(data)}'`);
+}
+
+/** @internal A copy of bytes-like `data` as a Buffer (see `bufferOf`): the caller may then reuse its buffer. */
+export function copyBytes(data: unknown): Buffer {
+  return Buffer.from(bufferOf(data));
 }
 
 /** @internal Bytes-like `value` as a Uint8Array view (no copy), or a TypeError naming `what`. */

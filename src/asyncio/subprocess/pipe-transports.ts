@@ -16,7 +16,7 @@ import { logger } from "../log.js";
 import { LOG_THRESHOLD_FOR_CONNLOST_WRITES } from "../net/constants.js";
 import { isOSError } from "../net/errors.js";
 import type { BaseProtocolLike, ProtocolLike } from "../net/protocols.js";
-import { DATA, EOF, ERROR, ReadInbox } from "../net/read-inbox.js";
+import { DATA, delivering, EOF, ERROR, ReadInbox } from "../net/read-inbox.js";
 import { ReadTransport, WriteFlowControl, WriteTransport, limitsArguments, type BytesLike, type WriteBufferLimits } from "../net/transports.js";
 import { copyBytes } from "../net/util.js";
 import { BrokenPipeError } from "../../errors/os-errors.js";
@@ -129,11 +129,14 @@ export class ReadPipeTransport extends ReadTransport {
   };
 
   private _deliver(data: Buffer): void {
+    delivering.chunk = data;
     try {
       this._protocol?.dataReceived?.(data);
     } catch (error) {
       // As in asyncio, an error in dataReceived() is an error in a callback: reading goes on.
       this._loop.callExceptionHandler({ message: "Exception in callback ReadPipeTransport._read_ready()", exception: error, transport: this, protocol: this._protocol });
+    } finally {
+      delivering.chunk = null;
     }
   }
 

@@ -17,7 +17,7 @@ import type { Task } from "../../loop/task.js";
 import { cancelShieldedCheckpoint, checkpoint } from "../../loop/traps.js";
 import { ConflictDetector } from "../conflict-detector.js";
 import { StapledStream } from "../stapled-stream.js";
-import type { ReceiveStream, SendStream } from "../stream-abc.js";
+import { receiveChunks, type ReceiveStream, type SendStream } from "../stream-abc.js";
 
 /**
  * A hook awaited by a stream operation (`sendAllHook`, `waitSendAllMightNotBlockHook`,
@@ -409,12 +409,8 @@ export class MemoryReceiveStream implements ReceiveStream {
    * `for await (const chunk of stream)`: `receiveSome()` until the end of the stream (an
    * empty chunk, which is not yielded). Each step is Trio-flavored.
    */
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return receiveChunks(this);
   }
 }
 
@@ -656,12 +652,8 @@ class LockstepReceiveStream implements ReceiveStream {
     return this.queue.receiveSome(currentTrioTask(call), maxBytes, call);
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array, void, undefined> {
-    for (;;) {
-      const chunk = await this.receiveSome();
-      if (chunk.length === 0) return;
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+    return receiveChunks(this);
   }
 }
 

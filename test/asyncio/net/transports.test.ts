@@ -127,7 +127,7 @@ describe("createConnection / createServer", T, () => {
 });
 
 describe("writing", T, () => {
-  it("write takes bytes-like objects only (a string is a TypeError, as in asyncio) and copies them", () =>
+  it("write takes bytes-like objects only (a string is a TypeError, as in asyncio) and sends them at once", () =>
     runNet(async () => {
       const loop = asyncio.getRunningLoop();
       const { server, protocols, host, port } = await recordingServer();
@@ -137,7 +137,7 @@ describe("writing", T, () => {
       expect(() => transport.write(42 as never)).toThrow(/not 'number'/);
       const buffer = Buffer.from("abc");
       transport.write(buffer);
-      buffer.fill(0); // the transport copied it
+      buffer.fill(0); // the kernel took the bytes at once: nothing is sent from the buffer later
       transport.write(new Uint8Array([100, 101]));
       transport.write(new DataView(new Uint8Array([102]).buffer));
       transport.write(new Uint8Array([103]).buffer);
