@@ -37,6 +37,11 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 type Fulfilled<T, R> = ((value: T) => R | PromiseLike<R>) | null | undefined;
 type Rejected<R> = ((reason: unknown) => R | PromiseLike<R>) | null | undefined;
 
+const identity = <T>(value: T): T => value;
+const rethrow = (error: unknown): never => {
+  throw error;
+};
+
 /** @internal `runAioFuture`, registered by its module (which imports this one). */
 export const trioWait: { runAioFuture: (<T>(future: Future<T>) => Promise<T>) | null } = { runAioFuture: null };
 
@@ -220,6 +225,20 @@ export class Future<T = unknown> implements PromiseLike<T> {
       return trioWait.runAioFuture!(this).then(onFulfilled, onRejected);
     }
     return this._native().then(onFulfilled, onRejected);
+  }
+
+  /**
+   * @internal What the library awaits instead of the Future itself, on hot paths: the
+   * same outcome as `await future`, without the hop through `then` that awaiting a
+   * thenable costs (a promise and two microtasks). A task suspends at once.
+   */
+  _wait(): Promise<T> {
+    const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
+    if (this._state === PENDING && slot?._isTask === true && (slot as unknown) !== this && slot._loop === this._loop) {
+      this._awaited = true;
+      return this._awaitFromTask<T, never>(slot as AwaitingTask, undefined, undefined);
+    }
+    return this.then(identity, rethrow);
   }
 
   /** A task suspends on this pending Future until the loop runs its wake-up. */

@@ -319,7 +319,7 @@ export class StreamReader {
         const chunk = this._buf.take(this._buf.length);
         throw new IncompleteReadError(chunk, null);
       }
-      await this._waitForData(funcName);
+      await this._waitForData(funcName)._wait();
       if (this._exception !== null) throw this._exception;
     }
     if (matchStart > this._limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", matchStart);
@@ -348,7 +348,7 @@ export class StreamReader {
       return Buffer.concat(blocks);
     }
     if (this._buf.length === 0 && !this._eof) {
-      await this._waitForData("read");
+      await this._waitForData("read")._wait();
       if (this._exception !== null && this._buf.length === 0) throw this._exception;
     }
     const data = this._buf.take(n);
@@ -371,7 +371,7 @@ export class StreamReader {
         const incomplete = this._buf.take(this._buf.length);
         throw new IncompleteReadError(incomplete, n);
       }
-      await this._waitForData("readexactly");
+      await this._waitForData("readexactly")._wait();
       if (this._exception !== null) throw this._exception;
     }
     const data = this._buf.take(n);

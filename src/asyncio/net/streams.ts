@@ -27,6 +27,8 @@ import type { BytesLike, Transport } from "./transports.js";
  */
 export type ClientConnectedCallback = (reader: StreamReader, writer: StreamWriter) => unknown;
 
+const DRAINED: Promise<void> = Promise.resolve();
+
 function isAsyncFunction(fn: unknown): boolean {
   const tag = (fn as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
   return tag === "AsyncFunction" || tag === "AsyncGeneratorFunction";
@@ -273,18 +275,29 @@ export class StreamWriter {
    * over its high-water mark. Throws the reader's error, or ConnectionResetError once the
    * connection is lost. asyncio-flavored.
    */
-  async drain(): Promise<void> {
-    currentAioLoop("StreamWriter.drain()");
-    if (this._reader !== null) {
-      const exc = this._reader.exception();
-      if (exc !== null) throw exc;
+  drain(): Promise<void> {
+    // Most drains have nothing to wait for: they return a settled promise without an
+    // async call of their own (as Python's drain() returns without suspending).
+    try {
+      currentAioLoop("StreamWriter.drain()");
+      if (this._reader !== null) {
+        const exc = this._reader.exception();
+        if (exc !== null) throw exc;
+      }
+      const protocol = this._protocol;
+      if (!this._transport.isClosing() && !protocol._paused && !protocol._connectionLost) return DRAINED;
+    } catch (error) {
+      return Promise.reject(error);
     }
+    return this._drainSlowly();
+  }
+
+  private async _drainSlowly(): Promise<void> {
     if (this._transport.isClosing()) {
       // Let connectionLost() run, so that a write/drain loop on a closed socket sees the error.
       await yieldToLoop(undefined);
     }
     const protocol = this._protocol;
-    // Most drains find nothing to wait for: no helper call (two promises fewer per drain).
     if (protocol._paused || protocol._connectionLost) await protocol._drainHelper();
   }
 
