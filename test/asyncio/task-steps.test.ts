@@ -153,6 +153,36 @@ describe("task steps", () => {
     expect(events).toEqual(["slow: waits for a host timer", "callback from the host", "slow: done"]);
   });
 
+  it("the library's own await of a Future (_wait) gives what `await future` gives, cancel included", async () => {
+    const events: string[] = [];
+    await run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const ok = loop.createFuture<string>();
+      const failed = loop.createFuture<string>();
+      const never = loop.createFuture<string>();
+      const waiter = (f: asyncio.Future<string>, name: string) =>
+        asyncio.createTask(async () => {
+          try {
+            events.push(`${name}: ${await f._wait()}`);
+          } catch (error) {
+            events.push(`${name}: ${(error as Error).name}`);
+          }
+        });
+      const tasks = [waiter(ok, "ok"), waiter(failed, "failed"), waiter(never, "cancelled")];
+      await asyncio.sleep(0);
+      ok.setResult("value");
+      failed.setException(new asyncio.InvalidStateError("x"));
+      tasks[2].cancel();
+      await asyncio.wait(tasks);
+      expect(never.cancelled()).toBe(true);
+      // A done Future gives its outcome without suspending.
+      const done = loop.createFuture<string>();
+      done.setResult("plain");
+      events.push(await done._wait());
+    });
+    expect(events).toEqual(["ok: value", "failed: InvalidStateError", "cancelled: CancelledError", "plain"]);
+  });
+
   it("Promise.all over Futures resumes the task once, when the last one completes", async () => {
     const events: string[] = [];
     await run(async () => {
