@@ -64,6 +64,9 @@ export type { Clock } from "../loop/clock.js";
 export { asyncWith, isAsyncContextManager, type AsyncContextManager } from "../loop/async-context-manager.js";
 export * as lowlevel from "./lowlevel.js";
 export * as testing from "./testing/index.js";
+// Trio keeps its resolver and socket factory hooks in `trio.socket`; a namespace of the
+// same name keeps them where Trio users look, and leaves room for more of that module.
+export * as socket from "./socket-hooks.js";
 export * as toThread from "./to-thread.js";
 export * as fromThread from "./from-thread.js";
 export {

@@ -9,7 +9,7 @@ import { describeValue } from "../errors/describe.js";
 import { makeSocketPair } from "../loop/socket-pair.js";
 import type { Task } from "../loop/task.js";
 import { EventWaiter } from "./node-streams.js";
-import { inRunFrame } from "./tcp.js";
+import { inRunFrame } from "./tcp-connect.js";
 
 /**
  * What one of the child's standard streams connects to:

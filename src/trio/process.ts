@@ -15,7 +15,7 @@ import { killChild, signalNumber } from "../loop/signal-table.js";
 import { toSignalName } from "./signals.js";
 import { StapledStream } from "./stapled-stream.js";
 import type { AsyncResource, ReceiveStream, SendStream } from "./stream-abc.js";
-import { inRunFrame } from "./tcp.js";
+import { inRunFrame } from "./tcp-connect.js";
 
 /**
  * A child process (`trio.Process`, Python's `subprocess.Popen` made async). Get one from

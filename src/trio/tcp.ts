@@ -4,7 +4,6 @@
  */
 import dns from "node:dns";
 import net from "node:net";
-import { runInFrame } from "../contextvars/frame.js";
 import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
@@ -12,11 +11,12 @@ import { BusyResourceError, ClosedResourceError } from "../loop/errors.js";
 import { openNursery, TASK_STATUS_IGNORED, type Nursery, type TaskStatus } from "../loop/nursery.js";
 import type { Task } from "../loop/task.js";
 import { cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled } from "../loop/traps.js";
-import { OSError } from "../errors/os-errors.js";
 import { toOSError } from "../errors/os-errors.js";
 import { fspath, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
 import { acloseForcefully } from "./stapled-stream.js";
+import { DEFAULT_HAPPY_EYEBALLS_DELAY } from "./happy-eyeballs.js";
+import { checkPort, connectTcp, inRunFrame, waitConnected } from "./tcp-connect.js";
 import { sleep } from "./timeouts.js";
 import { SocketStream } from "./socket-stream.js";
 import type { AsyncResource, Listener } from "./stream-abc.js";
@@ -24,92 +24,39 @@ import type { AsyncResource, Listener } from "./stream-abc.js";
 /** Options of `openTcpStream`. */
 export interface OpenTcpStreamOptions {
   /**
-   * Happy Eyeballs (RFC 8305): seconds to wait for one address before also trying the
-   * next (default 0.25, as Trio; at least 0.01). Node's `autoSelectFamily` does the work.
+   * Happy Eyeballs (RFC 6555): seconds an attempt may stay pending before the next
+   * address is also tried (default 0.25, as Trio; `null` means the default). Measured
+   * on the run's clock.
    */
-  happyEyeballsDelay?: number;
-  /** The local address to connect from. */
-  localAddress?: string;
+  happyEyeballsDelay?: number | null;
+  /** The local IP address to connect from (every attempt binds it); `null` lets the OS choose. */
+  localAddress?: string | null;
 }
 
 /**
- * @internal Calls `make` in the run's neutral frame: the Node handle it creates, and so
- * its event callbacks, then belong to no task (a wake-up from them is released at once).
- */
-export function inRunFrame<T>(task: Task, make: () => T): T {
-  return runInFrame(task.runner.frame, make);
-}
-
-/** @internal Waits for `socket` to connect (`event`: "connect", or "secureConnect" for TLS). */
-export async function waitConnected(task: Task, socket: net.Socket, event: string, what: string): Promise<void> {
-  const waiter = new EventWaiter();
-  let error: unknown = null;
-  const onConnect = (): void => waiter.wake();
-  const onError = (e: unknown): void => {
-    error = e;
-    waiter.wake();
-  };
-  socket.once(event, onConnect);
-  socket.once("error", onError);
-  try {
-    // A cancel destroys the half-open socket.
-    await waiter.wait(task, what, () => socket.destroy());
-  } finally {
-    socket.off(event, onConnect);
-    socket.off("error", onError);
-  }
-  if (error !== null) {
-    socket.destroy();
-    throw error;
-  }
-}
-
-function checkPort(port: unknown, call: string): number {
-  if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new TypeError(`${call}: port must be an integer from 0 to 65535, got ${describeValue(port)}`);
-  }
-  return port;
-}
-
-/**
- * Connects to `host`:`port` over TCP and returns a `SocketStream`. With several
- * addresses for the host, tries them with Happy Eyeballs. Errors are Node's (`ENOTFOUND`
- * for an unknown host, `ECONNREFUSED`...). A cancel abandons the attempt. Trio-flavored.
+ * Connects to `host`:`port` over TCP and returns a `SocketStream`. A host name is
+ * resolved to all its addresses (Node's `dns.lookup`, or the run's custom resolver:
+ * `trio.socket.setCustomHostnameResolver`), which are tried with Trio's Happy Eyeballs:
+ * the next address starts when the previous attempt failed or after
+ * `happyEyeballsDelay` seconds, the first connection wins and the other attempts are
+ * closed. Errors: one address, its own (Node's code: `ECONNREFUSED`...; `ENOTFOUND` for
+ * an unknown host); several, an `OSError` "all attempts to connect to host:port
+ * failed" whose `cause` groups every attempt's error. A cancel abandons every attempt.
+ * Trio-flavored.
  */
 export async function openTcpStream(host: string, port: number, options: OpenTcpStreamOptions = {}): Promise<SocketStream> {
   if (typeof host !== "string" || host === "") throw new TypeError(`openTcpStream(): host must be a non-empty string, got ${describeValue(host)}`);
   checkPort(port, "openTcpStream()");
-  const delay = options.happyEyeballsDelay ?? 0.25;
+  const delay = options.happyEyeballsDelay ?? DEFAULT_HAPPY_EYEBALLS_DELAY;
   if (typeof delay !== "number" || !(delay >= 0)) throw new ValueError("happyEyeballsDelay must be a number of seconds >= 0");
-  const task = currentTrioTask("trio.openTcpStream()");
-  await checkpointIfCancelled();
-  const socket = inRunFrame(task, () =>
-    net.connect({
-      host,
-      port,
-      // Half-closeable: the peer's end of stream does not end our sending side.
-      allowHalfOpen: true,
-      localAddress: options.localAddress,
-      autoSelectFamily: true,
-      autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(delay * 1000)),
-    }),
-  );
-  try {
-    await waitConnected(task, socket, "connect", `trio.openTcpStream(${JSON.stringify(host)}, ${port})`);
-  } catch (error) {
-    throw connectError(error, `${host}:${port}`);
+  const localAddress = options.localAddress ?? undefined;
+  // Node binds only a literal address (Trio would also resolve a name here).
+  if (localAddress !== undefined && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+    throw new TypeError(`openTcpStream(): localAddress must be an IP address, got ${describeValue(localAddress)}`);
   }
-  return new SocketStream(socket);
-}
-
-/**
- * A failed connect as Trio reports it: one address tried, its error (as the OSError
- * subclass Python names, with Node's `code`); several, an OSError saying all failed,
- * with Node's AggregateError (every attempt's error) as its `cause`.
- */
-function connectError(error: unknown, where: string): unknown {
-  if (error instanceof AggregateError) return new OSError(`all attempts to connect to ${where} failed`, { cause: error });
-  return toOSError(error);
+  currentTrioTask("trio.openTcpStream()");
+  await checkpointIfCancelled();
+  return connectTcp(host, port, { happyEyeballsDelay: delay, localAddress }, "trio.openTcpStream", (socket) => new SocketStream(socket));
 }
 
 /**

@@ -9,7 +9,8 @@ import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
 import { checkpointIfCancelled } from "../loop/traps.js";
 import { SocketStream } from "./socket-stream.js";
-import { inRunFrame, serveListeners, SocketListener, waitConnected, waitListening, type ServeOptions, type TcpListenerOptions } from "./tcp.js";
+import { connectTcp, inRunFrame, waitConnected } from "./tcp-connect.js";
+import { serveListeners, SocketListener, waitListening, type ServeOptions, type TcpListenerOptions } from "./tcp.js";
 
 /**
  * A TLS connection as a Trio stream (Trio's `SSLStream`, here over a Node `TLSSocket`):
@@ -65,10 +66,7 @@ export async function openSslOverTcpStream(host: string, port: number, options: 
   await checkpointIfCancelled();
   const serverName = options.serverHostname ?? host;
   // TCP first (with Happy Eyeballs), then the handshake over it.
-  const tcp = inRunFrame(task, () =>
-    net.connect({ host, port, autoSelectFamily: true, autoSelectFamilyAttemptTimeout: Math.max(10, Math.round(delay * 1000)) }),
-  );
-  await waitConnected(task, tcp, "connect", `trio.openSslOverTcpStream(${JSON.stringify(host)}, ${port})`);
+  const tcp = await connectTcp(host, port, { happyEyeballsDelay: delay }, "trio.openSslOverTcpStream", (socket) => socket);
   const socket = inRunFrame(task, () =>
     tls.connect({
       ...options.sslContext,

@@ -1,6 +1,6 @@
 // Trio's TCP streams and listeners on node:net, loopback only.
 import { mkdtempSync, rmSync } from "node:fs";
-import type net from "node:net";
+import net, { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -235,3 +235,152 @@ describe("TCP streams", () => {
     }
   });
 });
+
+describe("trio.socket hooks: setCustomHostnameResolver and setCustomSocketFactory", () => {
+  const resolverFor = (answers: Record<string, string[]>, calls: unknown[][] = []): trio.socket.HostnameResolver => ({
+    async getaddrinfo(host, port, options) {
+      calls.push([host, port, options]);
+      const answer = answers[host];
+      if (answer === undefined) throw new trio.OSError(`no such host: ${host}`, { code: "ENOTFOUND" });
+      return answer.map((address) => ({ address }));
+    },
+  });
+
+  it("set returns the previous hook (null for the default), and null restores the default", async () => {
+    await trio.run(async () => {
+      const first = resolverFor({});
+      const second = resolverFor({});
+      expect(trio.socket.setCustomHostnameResolver(first)).toBeNull();
+      expect(trio.socket.setCustomHostnameResolver(second)).toBe(first);
+      expect(trio.socket.setCustomHostnameResolver(null)).toBe(second);
+      expect(trio.socket.setCustomHostnameResolver(null)).toBeNull();
+
+      const factory: trio.socket.SocketFactory = { socket: (t) => netConnect(t) };
+      expect(trio.socket.setCustomSocketFactory(factory)).toBeNull();
+      expect(trio.socket.setCustomSocketFactory(null)).toBe(factory);
+      expect(trio.socket.setCustomSocketFactory(null)).toBeNull();
+    });
+  });
+
+  it("the hooks belong to one run: a later run, and a run alongside, start with the defaults", async () => {
+    const custom = resolverFor({});
+    const seen: unknown[] = [];
+    let release!: () => void;
+    const otherRunDone = new Promise<void>((resolve) => (release = resolve));
+    let hooksSet!: () => void;
+    const firstRunReady = new Promise<void>((resolve) => (hooksSet = resolve));
+    await Promise.all([
+      trio.run(async () => {
+        trio.socket.setCustomHostnameResolver(custom);
+        trio.socket.setCustomSocketFactory({ socket: (t) => netConnect(t) });
+        hooksSet();
+        await otherRunDone;
+        seen.push(trio.socket.setCustomHostnameResolver(null));
+      }),
+      // Another run going on at the same time has its own (unset) hooks.
+      firstRunReady.then(() =>
+        trio.run(async () => {
+          seen.push(trio.socket.setCustomHostnameResolver(null), trio.socket.setCustomSocketFactory(null));
+          release();
+        }),
+      ),
+    ]);
+    await trio.run(async () => {
+      seen.push(trio.socket.setCustomHostnameResolver(null), trio.socket.setCustomSocketFactory(null));
+    });
+    expect(seen).toEqual([null, null, custom, null, null]);
+  });
+
+  it("bad hooks are a TypeError, and outside a run a RuntimeError", async () => {
+    await trio.run(async () => {
+      expect(() => trio.socket.setCustomHostnameResolver({} as trio.socket.HostnameResolver)).toThrow(TypeError);
+      expect(() => trio.socket.setCustomHostnameResolver({} as trio.socket.HostnameResolver)).toThrow(/getaddrinfo\(host, port, options\) method, or null/);
+      expect(() => trio.socket.setCustomHostnameResolver(undefined as unknown as null)).toThrow(TypeError);
+      expect(() => trio.socket.setCustomSocketFactory(42 as unknown as trio.socket.SocketFactory)).toThrow(/socket\(target\) method, or null, got number 42/);
+      expect(() => trio.socket.setCustomSocketFactory({ socket: "no" } as unknown as trio.socket.SocketFactory)).toThrow(TypeError);
+      // A refused hook leaves the previous one in place.
+      expect(trio.socket.setCustomHostnameResolver(null)).toBeNull();
+    });
+    expect(() => trio.socket.setCustomHostnameResolver(null)).toThrow(/inside trio.run/);
+    expect(() => trio.socket.setCustomSocketFactory(null)).toThrow(/inside trio.run/);
+  });
+
+  it("openTcpStream resolves names with the custom resolver (numeric hosts skip it) and it can be removed again", async () => {
+    await trio.run(async () => {
+      const [listener] = await trio.openTcpListeners(0, { host: "127.0.0.1" });
+      const port = portOf(listener);
+      const calls: unknown[][] = [];
+      trio.socket.setCustomHostnameResolver(resolverFor({ "db.internal": ["127.0.0.1"] }, calls));
+      const viaName = await trio.openTcpStream("db.internal", port);
+      expect(viaName.remoteAddress).toMatchObject({ address: "127.0.0.1", port });
+      const viaNumber = await trio.openTcpStream("127.0.0.1", port);
+      expect(calls).toEqual([["db.internal", port, { family: 0 }]]);
+      trio.socket.setCustomHostnameResolver(null);
+      await expect(trio.openTcpStream("db.internal", port)).rejects.toMatchObject({ code: "ENOTFOUND" });
+      for (const stream of [viaName, viaNumber]) await stream.aclose();
+      await listener.aclose();
+    });
+  });
+
+  it("a resolver answering nonsense is a clear TypeError", async () => {
+    await trio.run(async () => {
+      trio.socket.setCustomHostnameResolver({ getaddrinfo: async () => "127.0.0.1" as unknown as trio.socket.ResolvedAddress[] });
+      await expect(trio.openTcpStream("x.test", 80)).rejects.toThrow(/getaddrinfo\(\) must return an array of \{ address, family \}, got the string "127.0.0.1"/);
+      trio.socket.setCustomHostnameResolver({ getaddrinfo: async () => [{ address: "not-an-ip" }] });
+      await expect(trio.openTcpStream("x.test", 80)).rejects.toThrow(/each entry needs an IP address as `address`/);
+      trio.socket.setCustomHostnameResolver({ getaddrinfo: async () => [{ address: "::1", family: 4 }] });
+      await expect(trio.openTcpStream("x.test", 80)).rejects.toThrow(/family number 4 for ::1, an IPv6 address/);
+    });
+  });
+
+  it("the custom socket factory makes every attempt's socket; an OSError it throws fails only that attempt", async () => {
+    await trio.run(async () => {
+      const [listener] = await trio.openTcpListeners(0, { host: "127.0.0.1" });
+      const port = portOf(listener);
+      const targets: trio.socket.ConnectTarget[] = [];
+      trio.socket.setCustomHostnameResolver(resolverFor({ "two.test": ["127.0.0.3", "127.0.0.1"] }));
+      trio.socket.setCustomSocketFactory({
+        socket(target) {
+          targets.push(target);
+          if (target.address === "127.0.0.3") throw new trio.OSError("no route in this test", { code: "EHOSTUNREACH" });
+          // Asynchronous factories are allowed too.
+          return Promise.resolve(netConnect(target));
+        },
+      });
+      const localAddress = "127.0.0.1";
+      const stream = await trio.openTcpStream("two.test", port, { localAddress });
+      expect(targets).toEqual([
+        { family: 4, address: "127.0.0.3", port, localAddress },
+        { family: 4, address: "127.0.0.1", port, localAddress },
+      ]);
+      expect(stream.remoteAddress).toMatchObject({ address: "127.0.0.1", port });
+      await stream.aclose();
+      await listener.aclose();
+    });
+  });
+
+  it("a factory returning something that is not a socket aborts the open with a TypeError", async () => {
+    await trio.run(async () => {
+      trio.socket.setCustomSocketFactory({ socket: () => ({ connecting: true }) as unknown as net.Socket });
+      const error = await trio.openTcpStream("127.0.0.1", 80).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      // As in Trio, an error that is not an OSError crashes the attempts' nursery.
+      expect(error).toBeInstanceOf(trio.ExceptionGroup);
+      const [inner] = (error as trio.ExceptionGroup).exceptions;
+      expect(inner).toBeInstanceOf(TypeError);
+      expect((inner as Error).message).toMatch(/socket\(\) must return a net.Socket \(or a promise of one\), got an object/);
+    });
+  });
+
+  it("a bad localAddress is a TypeError before any attempt", async () => {
+    await trio.run(async () => {
+      await expect(trio.openTcpStream("127.0.0.1", 80, { localAddress: "localhost" })).rejects.toThrow(/localAddress must be an IP address, got the string "localhost"/);
+    });
+  });
+});
+
+function netConnect(target: trio.socket.ConnectTarget): net.Socket {
+  return connect({ host: target.address, port: target.port, family: target.family, localAddress: target.localAddress, allowHalfOpen: true });
+}
