@@ -104,6 +104,7 @@ export async function happyEyeballs<T extends HappyEyeballsTarget, S extends Clo
   where: string,
 ): Promise<R> {
   if (targets.length === 0) throw new OSError(`no results found for hostname lookup: ${where}`);
+  if (targets.length === 1) return connectOnly(targets[0], connect, wrap);
   const ordered = [...targets];
   reorderForRfc6555Section54(ordered);
   const errors: OSError[] = [];
@@ -145,6 +146,33 @@ export async function happyEyeballs<T extends HappyEyeballsTarget, S extends Clo
     // Wrapping may fail (a socket option refused): the winner is then closed like the rest.
     const wrapped = wrap(winner);
     open.delete(winner);
+    return wrapped;
+  });
+}
+
+/**
+ * One address: the race has a single runner, so it runs in the caller's task, with no
+ * nursery and no delay timer (what every connect to a literal address costs, many
+ * times per second in a busy client). Same outcome as the race: the socket, or its
+ * error (as an OSError when it is one; any other error in a group, as the race's
+ * nursery would have raised it).
+ */
+async function connectOnly<T extends HappyEyeballsTarget, S extends Closable, R>(
+  target: T,
+  connect: (target: T, track: (socket: S) => void) => Promise<S>,
+  wrap: (socket: S) => R,
+): Promise<R> {
+  return closeAll<S, R>(async (open) => {
+    let socket: S;
+    try {
+      socket = await connect(target, (s) => open.add(s));
+    } catch (error) {
+      const converted = toOSError(error);
+      throw converted instanceof OSError ? converted : new ExceptionGroup("Exceptions from Trio nursery", [error]);
+    }
+    open.add(socket);
+    const wrapped = wrap(socket);
+    open.delete(socket);
     return wrapped;
   });
 }
