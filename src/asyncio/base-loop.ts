@@ -844,10 +844,11 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
                 continue;
               }
               if (entry._run() === true) await runner._schedulePoint(task, "asyncio event loop (starting a Trio task)");
-              // The batch's last step is not waited for here: the loop usually parks next,
-              // and a parked loop is woken only once that step has suspended (see _wake).
-              // That saves a promise and a host callback per step.
-              else if (this._stepTask !== null && i + 1 < batch.length) await this._stepDone();
+              // The batch's last step is waited for only while the step fallback is armed
+              // already (a burst of steps within one host turn: the wait costs a promise).
+              // Otherwise the loop parks next, to be woken once that step has suspended
+              // (see _wake): a step that ends waiting on I/O then costs no host callback.
+              else if (this._stepTask !== null && (i + 1 < batch.length || this._fallbackArmed)) await this._stepDone();
               if (this._stopNow) {
                 // A stop entry: what is left of the batch runs first next time.
                 this._stopNow = false;
