@@ -22,14 +22,8 @@ export {
   type ServeOptions,
   type TcpListenerOptions,
 } from "./tcp.js";
-export {
-  openSslOverTcpListeners,
-  openSslOverTcpStream,
-  serveSslOverTcp,
-  SSLStream,
-  type OpenSslOverTcpStreamOptions,
-  type SslListenerOptions,
-} from "./tls.js";
+export { NeedHandshakeError, SSLStream, type SSLStreamOptions } from "./tls.js";
+export { openSslOverTcpListeners, openSslOverTcpStream, serveSslOverTcp, type OpenSslOverTcpStreamOptions, type SslListenerOptions } from "./ssl-helpers.js";
 export {
   CapacityLimiter,
   Condition,

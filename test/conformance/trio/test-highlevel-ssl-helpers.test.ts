@@ -8,9 +8,10 @@
 // answers 127.0.0.1 for the names used here.
 //
 // Adapted throughout: here openSslOverTcpStream finishes the TLS handshake before it
-// returns (Node's TLSSocket has no lazy handshake and SSLStream no doHandshake), so a
-// handshake that fails makes openSslOverTcpStream itself fail, with Node's TLS error;
-// in Trio the stream opens and do_handshake() raises BrokenResourceError.
+// returns (the helpers run TLS natively on the TCP socket, where Node has no lazy
+// handshake; only an SSLStream over another Trio stream has one), so a handshake that
+// fails makes openSslOverTcpStream itself fail, with Node's TLS error; in Trio the
+// stream opens and do_handshake() raises BrokenResourceError.
 import dns from "node:dns";
 import { readFileSync } from "node:fs";
 import net from "node:net";
