@@ -280,9 +280,10 @@ export class Runner {
    * Queues a runnable task. As in Trio, a task runs until it yields: when a running task
    * of this run made the other one runnable, the queue is released at that task's next
    * yield (see `yielded`), and at the latest after the host's next turn, since the task
-   * may sit in a long foreign await. From anywhere else, a microtask releases it. A task
-   * that seems to wake itself is a Node callback running in the context the task gave
-   * the resource (a timer, a socket's events): that is from outside, too.
+   * may sit in a long foreign await. From a host callback it is released at once (its
+   * continuation runs after the callback), with a microtask drain when housekeeping is
+   * due. A task that seems to wake itself is a Node callback running in the context the
+   * task gave the resource (a timer, a socket's events): that is from outside, too.
    */
   private queue(task: Task): void {
     this.runq.push(task);
@@ -294,6 +295,12 @@ export class Runner {
         this.fallbackArmed = true;
         setImmediate(this.hostFallback);
       }
+    } else if (current === undefined || current === task) {
+      // From a host callback (no task of this run is running): released now, as at a
+      // yield. Settling the park promise only queues the task's continuation, to run
+      // after this callback; a drain still comes every 64th time (deadlines, host turns).
+      if (this.slow || this.deadlinePassed || this.releasing || (++this.ticks & 63) === 0) this.scheduleDrain();
+      else this.releaseBatch(false);
     } else {
       this.scheduleDrain();
     }

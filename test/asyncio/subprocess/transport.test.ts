@@ -176,8 +176,9 @@ describe("loop.subprocessExec / subprocessShell", T, () => {
       const loop = asyncio.getRunningLoop();
       const [transport] = await loop.subprocessExec(() => new Recorder(), ...node("process.exit(0)"), { stdin: DEVNULL });
       const child = transport.getExtraInfo("subprocess") as ChildProcess;
-      // Wait for Node's exit event outside the loop, without letting the loop run.
-      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once("exit", () => resolve())));
+      // Wait for Node's exit event outside the loop, without letting the loop run: this
+      // listener goes first, so this task resumes before the loop hears of the exit.
+      await new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.prependOnceListener("exit", () => resolve())));
       const kill = vi.spyOn(child, "kill");
       expect(transport.getReturncode()).toBeNull();
       transport.close();
