@@ -9,8 +9,7 @@ import { currentTrioTask } from "../loop/current.js";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../loop/errors.js";
 import { Abort, type Task } from "../loop/task.js";
 import { cancelPoint, cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled, schedulePoint } from "../loop/traps.js";
-import { ValueError } from "../errors/builtins.js";
-import { receiveChunks, type ReceiveStream, type SendStream } from "./stream-abc.js";
+import { checkMaxBytes, receiveChunks, type ReceiveStream, type SendStream } from "./stream-abc.js";
 
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
@@ -52,12 +51,6 @@ export function toBytes(data: Uint8Array | string, call: string): Uint8Array {
   if (typeof data === "string") return encoder.encode(data);
   if (data instanceof Uint8Array) return data;
   throw new TypeError(`${call} needs bytes (a Uint8Array or Buffer) or a string, got ${data === null ? "null" : typeof data}`);
-}
-
-function checkMaxBytes(maxBytes: number | undefined): void {
-  if (maxBytes === undefined) return;
-  if (typeof maxBytes !== "number" || !Number.isInteger(maxBytes)) throw new TypeError("maxBytes must be an integer");
-  if (maxBytes < 1) throw new ValueError("maxBytes must be >= 1");
 }
 
 /** Bytes a NodeReceiveStream queues before it pauses its Readable (Node then stops reading). */
@@ -119,7 +112,7 @@ export class NodeReceiveStream implements ReceiveStream {
 
   /** See `trio.abc.ReceiveStream.receiveSome`. Trio-flavored. */
   async receiveSome(maxBytes?: number): Promise<Uint8Array> {
-    checkMaxBytes(maxBytes);
+    const max = checkMaxBytes(maxBytes);
     const task = currentTrioTask("receiveSome()");
     if (this.closed) throw new ClosedResourceError("this stream was closed");
     if (this.receiving) throw new BusyResourceError("another task is already receiving on this stream");
@@ -130,7 +123,7 @@ export class NodeReceiveStream implements ReceiveStream {
       if (cancelled !== null) await cancelled;
       for (;;) {
         if (this.closed) throw new ClosedResourceError("this stream was closed while receiving");
-        let chunk = this.take(maxBytes ?? Infinity);
+        let chunk = this.take(max);
         if (chunk === null) {
           if (this.error !== null) throw new BrokenResourceError("the stream broke", { cause: this.error });
           if (!this.ended) {

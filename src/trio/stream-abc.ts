@@ -3,6 +3,7 @@
  * `HalfCloseableStream`, `Listener`): the contract shared by sockets, TLS, pipes,
  * process streams and the in-memory test streams.
  */
+import { ValueError } from "../errors/builtins.js";
 
 /** An object that holds a resource and can be closed (`trio.abc.AsyncResource`). */
 export interface AsyncResource {
@@ -100,4 +101,17 @@ export function receiveChunks(stream: Pick<ReceiveStream, "receiveSome">): Async
     [Symbol.asyncIterator]: () => iterator,
   };
   return iterator;
+}
+
+/**
+ * @internal Checks a `maxBytes` argument as Trio does (`operator.index`, then `>= 1`):
+ * returns it, or Infinity for "whatever is available".
+ */
+export function checkMaxBytes(maxBytes: unknown): number {
+  if (maxBytes === undefined) return Infinity;
+  if (typeof maxBytes !== "number" || !Number.isInteger(maxBytes)) {
+    throw new TypeError(`maxBytes must be an integer or undefined, got ${typeof maxBytes === "number" ? String(maxBytes) : typeof maxBytes}`);
+  }
+  if (maxBytes < 1) throw new ValueError("maxBytes must be >= 1");
+  return maxBytes;
 }

@@ -4,7 +4,7 @@
  * ssl-helpers.ts).
  */
 import tls from "node:tls";
-import { nameError, NotImplementedError, ValueError } from "../errors/builtins.js";
+import { nameError, NotImplementedError } from "../errors/builtins.js";
 import { CancelScope } from "../loop/cancel-scope.js";
 import { currentTrioTask } from "../loop/current.js";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../loop/errors.js";
@@ -14,7 +14,7 @@ import { toBytes } from "./node-streams.js";
 import { SocketStream } from "./socket-stream.js";
 import { checkSslStreamArgs, openBridge, type SslBridge } from "./ssl-bridge.js";
 import { acloseForcefully } from "./stapled-stream.js";
-import { receiveChunks, type Stream } from "./stream-abc.js";
+import { checkMaxBytes, receiveChunks, type Stream } from "./stream-abc.js";
 
 /** What `SSLStream` can tell only after the handshake, asked before it (Trio's `NeedHandshakeError`). */
 export class NeedHandshakeError extends Error {}
@@ -165,8 +165,7 @@ export class SSLStream extends SocketStream {
     const bridge = this.bridge;
     if (bridge === null) return super.receiveSome(maxBytes);
     const task = currentTrioTask("SSLStream.receiveSome()");
-    if (maxBytes !== undefined && !Number.isInteger(maxBytes)) throw new TypeError("maxBytes must be an integer");
-    if (maxBytes !== undefined && maxBytes < 1) throw new ValueError("maxBytes must be >= 1");
+    checkMaxBytes(maxBytes);
     // An HTTPS-style peer hanging up before the handshake, or a client before its first
     // word, ends the stream (Trio maps the first case only).
     const endedEarly = (): boolean => bridge.failure === bridge.eofError && bridge.eofError !== null && (this.httpsCompatible || bridge.peerSilent);

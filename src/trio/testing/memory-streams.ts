@@ -9,7 +9,6 @@
  *   all, each `sendAll` waits until a `receiveSome` has taken every byte. They test flow
  *   control in the extreme, and serve as "clogged" streams for the generic checkers.
  */
-import { ValueError } from "../../errors/builtins.js";
 import { currentTrioTask } from "../../loop/current.js";
 import { BrokenResourceError, ClosedResourceError, WouldBlock } from "../../loop/errors.js";
 import { ParkingLot } from "../../loop/parking-lot.js";
@@ -17,7 +16,7 @@ import type { Task } from "../../loop/task.js";
 import { cancelShieldedCheckpoint, checkpoint } from "../../loop/traps.js";
 import { ConflictDetector } from "../conflict-detector.js";
 import { StapledStream } from "../stapled-stream.js";
-import { receiveChunks, type ReceiveStream, type SendStream } from "../stream-abc.js";
+import { checkMaxBytes, receiveChunks, type ReceiveStream, type SendStream } from "../stream-abc.js";
 
 /**
  * A hook awaited by a stream operation (`sendAllHook`, `waitSendAllMightNotBlockHook`,
@@ -67,19 +66,6 @@ export function bytesOf(data: unknown, call: string): Uint8Array {
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   throw new TypeError(`${call} needs bytes (a Uint8Array, or a string to send as UTF-8), got ${data === null ? "null" : typeof data}`);
-}
-
-/**
- * @internal Checks a `maxBytes` argument as Trio does (`operator.index`, then `>= 1`):
- * returns it, or Infinity for "whatever is available".
- */
-export function checkMaxBytes(maxBytes: unknown): number {
-  if (maxBytes === undefined) return Infinity;
-  if (typeof maxBytes !== "number" || !Number.isInteger(maxBytes)) {
-    throw new TypeError(`maxBytes must be an integer or undefined, got ${typeof maxBytes === "number" ? String(maxBytes) : typeof maxBytes}`);
-  }
-  if (maxBytes < 1) throw new ValueError("maxBytes must be >= 1");
-  return maxBytes;
 }
 
 function copyOf(data: Uint8Array): Uint8Array {
