@@ -81,22 +81,23 @@ async function resolveTargets(host: string, port: number, call: string): Promise
   if (literal !== 0) return [{ family: literal, address: host }];
   const task = currentTrioTask(call);
   const resolver = customHostnameResolver(task.runner);
-  if (resolver === null) return lookupVerbatim(task, host);
+  // `verbatim`: the system resolver's order, which Trio trusts, even when
+  // `--dns-result-order=ipv4first` or `dns.setDefaultResultOrder` say otherwise.
+  if (resolver === null) return (await lookupAll(task, host, { verbatim: true })).map((a) => ({ family: a.family, address: a.address }));
   return checkResolved(await resolver.getaddrinfo(host, port, { family: 0 }));
 }
 
 /**
- * Node's `dns.lookup` of every address, as a cancellable wait (an abandoned lookup's
- * answer is dropped). `verbatim`: the system resolver's order, which Trio trusts, even
- * when `--dns-result-order=ipv4first` or `dns.setDefaultResultOrder` say otherwise.
+ * @internal Node's `dns.lookup` of every address of `host`, as a cancellable wait (an
+ * abandoned lookup's answer is dropped); its errors as OSErrors. Trio-flavored.
  */
-async function lookupVerbatim(task: Task, host: string): Promise<HappyEyeballsTarget[]> {
+export async function lookupAll(task: Task, host: string, options: { verbatim?: boolean } = {}): Promise<dns.LookupAddress[]> {
   const waiter = new EventWaiter();
-  let result: HappyEyeballsTarget[] | null = null;
+  let result: dns.LookupAddress[] | null = null;
   let failure: unknown = null;
-  dns.lookup(host, { all: true, verbatim: true }, (error, addresses) => {
+  dns.lookup(host, { ...options, all: true }, (error, addresses) => {
     if (error !== null) failure = toOSError(error);
-    else result = addresses.map((a) => ({ family: a.family, address: a.address }));
+    else result = addresses;
     waiter.wake();
   });
   await waiter.wait(task, `resolving ${JSON.stringify(host)}`);

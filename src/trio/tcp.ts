@@ -2,7 +2,6 @@
  * Trio's high-level networking on `node:net`: `openTcpStream`, `openTcpListeners`,
  * `serveTcp`, `serveListeners`, `SocketListener`, and Unix domain sockets.
  */
-import dns from "node:dns";
 import net from "node:net";
 import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
@@ -16,7 +15,7 @@ import { fspath, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
 import { acloseForcefully } from "./stapled-stream.js";
 import { DEFAULT_HAPPY_EYEBALLS_DELAY } from "./happy-eyeballs.js";
-import { checkPort, connectTcp, inRunFrame, waitConnected } from "./tcp-connect.js";
+import { checkPort, connectTcp, inRunFrame, lookupAll, waitConnected } from "./tcp-connect.js";
 import { sleep } from "./timeouts.js";
 import { SocketStream } from "./socket-stream.js";
 import type { AsyncResource, Listener } from "./stream-abc.js";
@@ -220,7 +219,7 @@ export async function openTcpListeners(port: number, options: TcpListenerOptions
   const task = currentTrioTask("trio.openTcpListeners()");
   await checkpointIfCancelled();
   // One listener per address of the host, as Trio; with no host, one dual-stack listener.
-  const hosts = options.host === undefined ? [undefined] : await lookupAll(task, options.host);
+  const hosts = options.host === undefined ? [undefined] : await hostAddresses(task, options.host);
   const listeners: SocketListener[] = [];
   try {
     for (const host of hosts) {
@@ -242,20 +241,10 @@ function checkBacklog(backlog: unknown): number | undefined {
   return backlog;
 }
 
-/** Every address of `host` (a name or a literal address), as a cancellable wait. */
-async function lookupAll(task: Task, host: string): Promise<string[]> {
+/** Every address of `host` (a name or a literal address), once each, as a cancellable wait. */
+async function hostAddresses(task: Task, host: string): Promise<string[]> {
   if (net.isIP(host) !== 0) return [host];
-  const waiter = new EventWaiter();
-  let result: string[] | null = null;
-  let failure: unknown = null;
-  dns.lookup(host, { all: true }, (error, addresses) => {
-    if (error !== null) failure = toOSError(error);
-    else result = [...new Set(addresses.map((a) => a.address))];
-    waiter.wake();
-  });
-  await waiter.wait(task, `resolving ${JSON.stringify(host)}`);
-  if (failure !== null) throw failure;
-  return result!;
+  return [...new Set((await lookupAll(task, host)).map((a) => a.address))];
 }
 
 /** Listens on the Unix domain socket `path`. Trio-flavored. */
