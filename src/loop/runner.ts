@@ -296,11 +296,10 @@ export class Runner {
         setImmediate(this.hostFallback);
       }
     } else if (current === undefined || current === task) {
-      // From a host callback (no task of this run is running): released now, as at a
-      // yield. Settling the park promise only queues the task's continuation, to run
-      // after this callback; a drain still comes every 64th time (deadlines, host turns).
-      if (this.slow || this.deadlinePassed || this.releasing || (++this.ticks & 63) === 0) this.scheduleDrain();
-      else this.releaseBatch(false);
+      // From a host callback (no task of this run is running): released as at a yield.
+      // Settling the park promise only queues the task's continuation, to run after
+      // this callback; housekeeping still gets its drain (deadlines, host turns).
+      this.yielded();
     } else {
       this.scheduleDrain();
     }
