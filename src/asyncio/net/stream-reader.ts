@@ -233,12 +233,12 @@ export class StreamReader {
   }
 
   /**
-   * The Future a read awaits until `feedData` or `feedEof` is called; resumes a paused
-   * transport first. Sync, returning the Future itself rather than an async wrapper: a
-   * read that waits costs two promises fewer. A waiter left done (its read was
-   * cancelled) is stale, as Python's `finally: self._waiter = None` would have cleared it.
+   * Waits until `feedData` or `feedEof` is called; resumes a paused transport first. Not
+   * an async function: the wait is the waiter Future's own (`_wait`), so a read that
+   * waits costs two promises fewer. A waiter left done (its read was cancelled) is
+   * stale, as Python's `finally: self._waiter = None` would have cleared it.
    */
-  private _waitForData(funcName: string): Future<void> {
+  private _waitForData(funcName: string): Promise<void> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
@@ -249,7 +249,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<void>();
     this._waiter = waiter;
-    return waiter;
+    return waiter._wait();
   }
 
   /**
@@ -319,7 +319,7 @@ export class StreamReader {
         const chunk = this._buf.take(this._buf.length);
         throw new IncompleteReadError(chunk, null);
       }
-      await this._waitForData(funcName)._wait();
+      await this._waitForData(funcName);
       if (this._exception !== null) throw this._exception;
     }
     if (matchStart > this._limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", matchStart);
@@ -348,7 +348,7 @@ export class StreamReader {
       return Buffer.concat(blocks);
     }
     if (this._buf.length === 0 && !this._eof) {
-      await this._waitForData("read")._wait();
+      await this._waitForData("read");
       if (this._exception !== null && this._buf.length === 0) throw this._exception;
     }
     const data = this._buf.take(n);
@@ -371,7 +371,7 @@ export class StreamReader {
         const incomplete = this._buf.take(this._buf.length);
         throw new IncompleteReadError(incomplete, n);
       }
-      await this._waitForData("readexactly")._wait();
+      await this._waitForData("readexactly");
       if (this._exception !== null) throw this._exception;
     }
     const data = this._buf.take(n);
