@@ -41,6 +41,9 @@ import { Transport, WriteFlowControl, limitsArguments, type BytesLike, type Writ
 import { TransportSocket, toSockAddr } from "./trsock.js";
 import { bufferOf, setResultUnlessCancelled } from "./util.js";
 
+/** The empty write that asks Node to report a flushed buffer (see `_send`). */
+const EMPTY = Buffer.alloc(0);
+
 /** @internal What a transport tells the Server that accepted its connection. */
 export interface ServerLike {
   _attach(transport: SocketTransport): void;
@@ -378,7 +381,18 @@ export class SocketTransport extends Transport {
       this._connLost++;
       return;
     }
-    this._socket.write(bytes, this._onWritten);
+    const socket = this._socket;
+    // A write callback costs Node a tick per write; it is needed only while bytes wait in
+    // Node's buffer. So a write into an empty buffer goes without one, and if the kernel
+    // did not take it all, an empty write after it reports when the buffer is flushed:
+    // whenever the buffer holds bytes, its last write carries `_onWritten`. (TLS sockets
+    // keep one per write: their empty writes are handled apart.)
+    if (this._tls || socket.writableLength > 0) {
+      socket.write(bytes, this._onWritten);
+    } else {
+      socket.write(bytes);
+      if (socket.writableLength > 0) socket.write(EMPTY, this._onWritten);
+    }
     this._flow.maybePause();
   }
 
