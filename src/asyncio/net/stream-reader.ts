@@ -16,7 +16,7 @@ function reprError(error: unknown): string {
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import { currentAioLoop, defaultLoop } from "../current.js";
 import { IncompleteReadError, LimitOverrunError } from "../errors.js";
-import type { Future } from "../futures.js";
+import { currentAwaitingTask, type AwaitingTask, type Future } from "../futures.js";
 import { DEFAULT_LIMIT } from "./constants.js";
 import type { ReadTransport } from "./transports.js";
 import { bytesView } from "./util.js";
@@ -239,6 +239,19 @@ export class StreamReader {
    * stale, as Python's `finally: self._waiter = None` would have cleared it.
    */
   private _waitForData(funcName: string): Promise<void> {
+    return this._newWaiter(funcName)._wait();
+  }
+
+  /**
+   * `_waitForData`, then `next()`: for a reading task, `next` runs in the task's wake-up
+   * (`Future._waitThen`), so `read` and `readexactly` need no async function of their
+   * own. `task` is passed on by a `next` that waits again, as it runs outside the task.
+   */
+  private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>): Promise<R> {
+    return this._newWaiter(funcName)._waitThen(next, task);
+  }
+
+  private _newWaiter(funcName: string): Future<void> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
@@ -249,7 +262,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<void>();
     this._waiter = waiter;
-    return waiter._wait();
+    return waiter;
   }
 
   /**
@@ -332,48 +345,65 @@ export class StreamReader {
    * Reads up to `n` bytes (-1, the default: until EOF). Returns as soon as some bytes
    * are available; an empty Buffer at EOF (or for n = 0). asyncio-flavored.
    */
-  async read(n = -1): Promise<Buffer> {
-    currentAioLoop("StreamReader.read()");
-    if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
-    if (this._exception !== null) throw this._exception;
-    if (n === 0) return Buffer.alloc(0);
-    if (n < 0) {
-      // Read blocks of the limit until EOF (one big wait would deadlock past the limit).
-      const blocks: Buffer[] = [];
-      for (;;) {
-        const block = await this.read(this._limit);
-        if (block.length === 0) break;
-        blocks.push(block);
+  read(n = -1): Promise<Buffer> {
+    // Not an async function (see _waitForDataThen); every error still rejects.
+    try {
+      currentAioLoop("StreamReader.read()");
+      if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
+      if (this._exception !== null) throw this._exception;
+      if (n === 0) return Promise.resolve(Buffer.alloc(0));
+      if (n < 0) return this._readToEof();
+      if (this._buf.length === 0 && !this._eof) {
+        return this._waitForDataThen("read", currentAwaitingTask(), () => {
+          if (this._exception !== null && this._buf.length === 0) throw this._exception;
+          return this._take(n);
+        });
       }
-      return Buffer.concat(blocks);
+      return Promise.resolve(this._take(n));
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (this._buf.length === 0 && !this._eof) {
-      await this._waitForData("read");
-      if (this._exception !== null && this._buf.length === 0) throw this._exception;
+  }
+
+  /** `read(-1)`: blocks of the limit until EOF (one big wait would deadlock past the limit). */
+  private async _readToEof(): Promise<Buffer> {
+    const blocks: Buffer[] = [];
+    for (;;) {
+      const block = await this.read(this._limit);
+      if (block.length === 0) break;
+      blocks.push(block);
     }
-    const data = this._buf.take(n);
-    this._maybeResumeTransport();
-    return data;
+    return Buffer.concat(blocks);
   }
 
   /**
    * Reads exactly `n` bytes; at EOF before that, throws IncompleteReadError with the
    * partial data (the buffer is emptied). asyncio-flavored.
    */
-  async readexactly(n: number): Promise<Buffer> {
-    currentAioLoop("StreamReader.readexactly()");
-    if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
-    if (n < 0) throw new ValueError("readexactly size can not be less than zero");
-    if (this._exception !== null) throw this._exception;
-    if (n === 0) return Buffer.alloc(0);
-    while (this._buf.length < n) {
-      if (this._eof) {
-        const incomplete = this._buf.take(this._buf.length);
-        throw new IncompleteReadError(incomplete, n);
-      }
-      await this._waitForData("readexactly");
+  readexactly(n: number): Promise<Buffer> {
+    try {
+      currentAioLoop("StreamReader.readexactly()");
+      if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
+      if (n < 0) throw new ValueError("readexactly size can not be less than zero");
       if (this._exception !== null) throw this._exception;
+      if (n === 0) return Promise.resolve(Buffer.alloc(0));
+      return Promise.resolve(this._readexactly(n, currentAwaitingTask()));
+    } catch (error) {
+      return Promise.reject(error);
     }
+  }
+
+  /** The rest of `readexactly` from a look at the buffer: the bytes, or a promise of them. */
+  private _readexactly(n: number, task: AwaitingTask | undefined): Buffer | Promise<Buffer> {
+    if (this._buf.length >= n) return this._take(n);
+    if (this._eof) throw new IncompleteReadError(this._buf.take(this._buf.length), n);
+    return this._waitForDataThen("readexactly", task, () => {
+      if (this._exception !== null) throw this._exception;
+      return this._readexactly(n, task);
+    });
+  }
+
+  private _take(n: number): Buffer {
     const data = this._buf.take(n);
     this._maybeResumeTransport();
     return data;

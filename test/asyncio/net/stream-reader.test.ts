@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../../src/asyncio/index.js";
 import { ByteBuffer } from "../../../src/asyncio/net/stream-reader.js";
+import { FlavorError } from "../../../src/flavor/flavor-error.js";
 
 describe("ByteBuffer", () => {
   it("an adopted chunk taken whole leaves as itself (the same memory, no copy)", () => {
@@ -83,6 +84,146 @@ describe("StreamReader over a socket", () => {
       reader.feedData(data);
       data.fill(0);
       expect((await reader.readline()).toString()).toBe("line one\n");
+    });
+  });
+});
+
+// read() and readexactly() are not async functions: what comes after their wait runs in
+// the reading task's wake-up (Future._waitThen). These pin that down: the order of
+// events, cancellation at each point, and errors that reject rather than throw.
+describe("StreamReader.read / readexactly: the wait and what follows it", () => {
+  it("a reader resumes in the iteration after feedData, before callbacks scheduled later", async () => {
+    const events: string[] = [];
+    await asyncio.run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const reader = new asyncio.StreamReader();
+      const readingTask = asyncio.createTask(async () => {
+        events.push(`read ${(await reader.readexactly(3)).toString()}`);
+        events.push(`read ${(await reader.read(10)).toString()}`);
+      });
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("abc"));
+      loop.callSoon(() => events.push("soon 1"));
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("de"));
+      loop.callSoon(() => events.push("soon 2"));
+      await readingTask;
+    });
+    expect(events).toEqual(["read abc", "soon 1", "read de", "soon 2"]);
+  });
+
+  it("readexactly over several chunks; cancelled in a later wait, it throws CancelledError and the bytes stay", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      const readingTask = asyncio.createTask(() => reader.readexactly(10));
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("1234"));
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("567"));
+      await asyncio.sleep(0);
+      // The task waits again (a wait begun in its wake-up): the cancel reaches that wait.
+      expect(readingTask.done()).toBe(false);
+      readingTask.cancel();
+      await expect(readingTask).rejects.toBeInstanceOf(asyncio.CancelledError);
+      expect((await reader.read(100)).toString()).toBe("1234567");
+    });
+  });
+
+  it("readexactly over several chunks resolves with all of them", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      const readingTask = asyncio.createTask(() => reader.readexactly(6));
+      for (const part of ["ab", "cd", "efgh"]) {
+        await asyncio.sleep(0);
+        reader.feedData(Buffer.from(part));
+      }
+      expect((await readingTask).toString()).toBe("abcdef");
+      expect((await reader.read(10)).toString()).toBe("gh");
+    });
+  });
+
+  it("cancelled after its data came but before it resumed: CancelledError, and the data stays", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      const readExactly = asyncio.createTask(() => reader.readexactly(2));
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("xy"));
+      readExactly.cancel();
+      await expect(readExactly).rejects.toBeInstanceOf(asyncio.CancelledError);
+      expect((await reader.read(10)).toString()).toBe("xy");
+
+      const other = new asyncio.StreamReader();
+      const read = asyncio.createTask(() => other.read(5));
+      await asyncio.sleep(0);
+      other.feedData(Buffer.from("z"));
+      read.cancel();
+      await expect(read).rejects.toBeInstanceOf(asyncio.CancelledError);
+      expect((await other.read(10)).toString()).toBe("z");
+    });
+  });
+
+  it("an exception set while a read waits rejects it; at EOF readexactly gives IncompleteReadError", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      const waiting = asyncio.createTask(() => reader.read(5));
+      await asyncio.sleep(0);
+      reader.setException(new Error("broken"));
+      await expect(waiting).rejects.toThrow("broken");
+
+      const other = new asyncio.StreamReader();
+      const exactly = asyncio.createTask(() => other.readexactly(5));
+      await asyncio.sleep(0);
+      other.feedData(Buffer.from("ab"));
+      await asyncio.sleep(0);
+      other.feedEof();
+      const error = await exactly.then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(asyncio.IncompleteReadError);
+      expect((error as asyncio.IncompleteReadError).partial.toString()).toBe("ab");
+      expect((error as asyncio.IncompleteReadError).expected).toBe(5);
+    });
+  });
+
+  it("bad arguments and a missing loop reject: the call itself never throws", async () => {
+    const outside = new asyncio.StreamReader({ loop: asyncio.newEventLoop() });
+    await expect(outside.read(1)).rejects.toBeInstanceOf(FlavorError);
+    await expect(outside.readexactly(1)).rejects.toThrow("StreamReader.readexactly() is asyncio-flavored");
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      let calls: Promise<unknown>[] = [];
+      expect(() => {
+        calls = [reader.read(1.5), reader.readexactly(-1), reader.readexactly("2" as never)];
+      }).not.toThrow();
+      await expect(calls[0]).rejects.toBeInstanceOf(TypeError);
+      await expect(calls[1]).rejects.toThrow("readexactly size can not be less than zero");
+      await expect(calls[2]).rejects.toBeInstanceOf(TypeError);
+      const first = asyncio.createTask(() => reader.read(1));
+      await asyncio.sleep(0);
+      await expect(reader.readexactly(1)).rejects.toThrow("readexactly() called while another coroutine is already waiting for incoming data");
+      first.cancel();
+      await expect(first).rejects.toBeInstanceOf(asyncio.CancelledError);
+    });
+  });
+
+  it("a read outside any task (a loop callback's promise chain) waits over several chunks too", async () => {
+    await asyncio.run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const reader = new asyncio.StreamReader();
+      const done = loop.createFuture<string>();
+      loop.callSoon(() => {
+        expect(asyncio.currentTask()).toBe(null);
+        reader.readexactly(4).then(
+          (data) => done.setResult(data.toString()),
+          (error: unknown) => done.setException(error),
+        );
+      });
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("ab"));
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("cd"));
+      expect(await done).toBe("abcd");
     });
   });
 });
