@@ -245,14 +245,15 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @internal `_wait()` then `onFulfilled`, as one promise: when `task` (the awaiting
    * task, see `currentAwaitingTask`) awaits, `onFulfilled` runs in its wake-up, just
    * before its code resumes, outside its frame. That saves a reader the promises and the
-   * microtask of an async function around the wait. Rejections pass through.
+   * microtask of an async function around the wait. Rejections (cancellation too) go to
+   * `onRejected`, or pass through.
    */
-  _waitThen<R>(onFulfilled: (value: T) => R | PromiseLike<R>, task: AwaitingTask | undefined): Promise<R> {
+  _waitThen<R>(onFulfilled: (value: T) => R | PromiseLike<R>, task: AwaitingTask | undefined, onRejected: (reason: unknown) => R = rethrow): Promise<R> {
     if (task !== undefined && this._state === PENDING && (task as unknown) !== this && task._loop === this._loop) {
       this._awaited = true;
-      return this._awaitFromTask<R, never>(task, onFulfilled, undefined);
+      return this._awaitFromTask<R, R>(task, onFulfilled, onRejected);
     }
-    return this.then(onFulfilled, rethrow);
+    return this.then(onFulfilled, onRejected);
   }
 
   /** A task suspends on this pending Future until the loop runs its wake-up. */

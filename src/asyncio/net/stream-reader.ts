@@ -23,6 +23,8 @@ import { bytesView } from "./util.js";
 
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = Buffer.from("\n");
+/** The separators of `readline` (compared by identity in `_readuntil`). */
+const LINE = [NEWLINE];
 
 /**
  * @internal A growable byte buffer: appends at the end, consumes from the start. Bytes
@@ -247,8 +249,8 @@ export class StreamReader {
    * (`Future._waitThen`), so `read` and `readexactly` need no async function of their
    * own. `task` is passed on by a `next` that waits again, as it runs outside the task.
    */
-  private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>): Promise<R> {
-    return this._newWaiter(funcName)._waitThen(next, task);
+  private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>, onError?: (error: unknown) => R): Promise<R> {
+    return this._newWaiter(funcName)._waitThen(next, task, onError);
   }
 
   private _newWaiter(funcName: string): Future<void> {
@@ -270,19 +272,14 @@ export class StreamReader {
    * empty Buffer. A line longer than the limit throws ValueError (the line, or the
    * buffer, is dropped). asyncio-flavored.
    */
-  async readline(): Promise<Buffer> {
-    currentAioLoop("StreamReader.readline()");
+  readline(): Promise<Buffer> {
+    // Not an async function (see _waitForDataThen); every error still rejects.
     try {
-      return await this._readuntil([NEWLINE], "readline");
+      currentAioLoop("StreamReader.readline()");
+      if (this._exception !== null) return Promise.resolve(this._raiseStored(LINE));
+      return Promise.resolve(this._readuntil(LINE, "readline", currentAwaitingTask(), 0));
     } catch (error) {
-      if (error instanceof IncompleteReadError) return error.partial as Buffer;
-      if (error instanceof LimitOverrunError) {
-        if (this._buf.startsWith(NEWLINE, error.consumed)) this._buf.drop(error.consumed + NEWLINE.length);
-        else this._buf.clear();
-        this._maybeResumeTransport();
-        throw new ValueError(error.message);
-      }
-      throw error;
+      return Promise.reject(error);
     }
   }
 
@@ -292,53 +289,95 @@ export class StreamReader {
    * IncompleteReadError (with the partial data; the buffer is emptied). Past the limit,
    * throws LimitOverrunError and leaves the data in the buffer. asyncio-flavored.
    */
-  async readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Promise<Buffer> {
-    currentAioLoop("StreamReader.readuntil()");
-    const separators = Array.isArray(separator)
-      ? [...(separator as readonly Uint8Array[])].map((s) => bytesView(s, "separator")).sort((a, b) => a.length - b.length)
-      : [bytesView(separator, "separator")];
-    if (separators.length === 0) throw new ValueError("Separator should contain at least one element");
-    return this._readuntil(separators, "readuntil");
+  readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Promise<Buffer> {
+    try {
+      currentAioLoop("StreamReader.readuntil()");
+      const separators = Array.isArray(separator)
+        ? [...(separator as readonly Uint8Array[])].map((s) => bytesView(s, "separator")).sort((a, b) => a.length - b.length)
+        : [bytesView(separator, "separator")];
+      if (separators.length === 0) throw new ValueError("Separator should contain at least one element");
+      if (separators[0].length === 0) throw new ValueError("Separator should be at least one-byte string");
+      if (this._exception !== null) throw this._exception;
+      return Promise.resolve(this._readuntil(separators, "readuntil", currentAwaitingTask(), 0));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private async _readuntil(separators: Uint8Array[], funcName: string): Promise<Buffer> {
+  /**
+   * The search of `readuntil` and `readline` (separators sorted by length), from a look
+   * at the buffer: the bytes, or a promise of them. `offset`: the bytes at the start of
+   * the buffer known to hold no separator. For `readline` (separators === LINE), the end
+   * of the stream gives the partial line and a line over the limit a ValueError.
+   */
+  private _readuntil(separators: Uint8Array[], funcName: string, task: AwaitingTask | undefined, offset: number): Buffer | Promise<Buffer> {
     const minSeplen = separators[0].length;
     const maxSeplen = separators[separators.length - 1].length;
-    if (minSeplen === 0) throw new ValueError("Separator should be at least one-byte string");
-    if (this._exception !== null) throw this._exception;
-    // `offset`: the bytes at the start of the buffer known to hold no separator.
-    let offset = 0;
+    const buflen = this._buf.length;
     let matchStart = -1;
     let matchEnd = -1;
-    for (;;) {
-      const buflen = this._buf.length;
-      if (buflen - offset >= minSeplen) {
-        for (const sep of separators) {
-          const isep = this._buf.indexOf(sep, offset);
-          if (isep !== -1) {
-            const end = isep + sep.length;
-            if (matchEnd === -1 || end < matchEnd) {
-              matchEnd = end;
-              matchStart = isep;
-            }
+    if (buflen - offset >= minSeplen) {
+      for (const sep of separators) {
+        const isep = this._buf.indexOf(sep, offset);
+        if (isep !== -1) {
+          const end = isep + sep.length;
+          if (matchEnd === -1 || end < matchEnd) {
+            matchEnd = end;
+            matchStart = isep;
           }
         }
-        if (matchEnd !== -1) break;
-        offset = Math.max(0, buflen + 1 - maxSeplen);
-        if (offset > this._limit) throw new LimitOverrunError("Separator is not found, and chunk exceed the limit", offset);
       }
+      if (matchEnd === -1) {
+        offset = Math.max(0, buflen + 1 - maxSeplen);
+        if (offset > this._limit) return this._overrun(separators, "Separator is not found, and chunk exceed the limit", offset);
+      }
+    }
+    if (matchEnd === -1) {
       // A separator may arrive with the last chunk: look at the buffer before at EOF.
       if (this._eof) {
         const chunk = this._buf.take(this._buf.length);
+        if (separators === LINE) return chunk;
         throw new IncompleteReadError(chunk, null);
       }
-      await this._waitForData(funcName);
-      if (this._exception !== null) throw this._exception;
+      const from = offset;
+      return this._waitForDataThen(
+        funcName,
+        task,
+        () => {
+          if (this._exception !== null) return this._raiseStored(separators);
+          return this._readuntil(separators, funcName, task, from);
+        },
+        separators === LINE ? this._lineError : undefined,
+      );
     }
-    if (matchStart > this._limit) throw new LimitOverrunError("Separator is found, but chunk is longer than limit", matchStart);
-    const chunk = this._buf.take(matchEnd);
+    if (matchStart > this._limit) return this._overrun(separators, "Separator is found, but chunk is longer than limit", matchStart);
+    return this._take(matchEnd);
+  }
+
+  /** Throws the stored exception (for `readline`, through `_lineError`). */
+  private _raiseStored(separators: Uint8Array[]): Buffer {
+    if (separators === LINE) return this._lineError(this._exception);
+    throw this._exception;
+  }
+
+  /**
+   * What `readline` makes of an error of the search or the wait, as Python's readline
+   * of what readuntil raised: an IncompleteReadError gives its partial line, a
+   * LimitOverrunError becomes a ValueError; anything else (cancellation too) is thrown.
+   */
+  private readonly _lineError = (error: unknown): Buffer => {
+    if (error instanceof IncompleteReadError) return error.partial as Buffer;
+    if (error instanceof LimitOverrunError) return this._overrun(LINE, error.message, error.consumed);
+    throw error;
+  };
+
+  /** Past the limit: LimitOverrunError, the data left in the buffer; `readline` drops the line (or the buffer) and throws ValueError. */
+  private _overrun(separators: Uint8Array[], message: string, consumed: number): never {
+    if (separators !== LINE) throw new LimitOverrunError(message, consumed);
+    if (this._buf.startsWith(NEWLINE, consumed)) this._buf.drop(consumed + NEWLINE.length);
+    else this._buf.clear();
     this._maybeResumeTransport();
-    return chunk;
+    throw new ValueError(message);
   }
 
   /**

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../../src/asyncio/index.js";
 import { ByteBuffer } from "../../../src/asyncio/net/stream-reader.js";
+import { ValueError } from "../../../src/errors/builtins.js";
 import { FlavorError } from "../../../src/flavor/flavor-error.js";
 
 describe("ByteBuffer", () => {
@@ -91,7 +92,7 @@ describe("StreamReader over a socket", () => {
 // read() and readexactly() are not async functions: what comes after their wait runs in
 // the reading task's wake-up (Future._waitThen). These pin that down: the order of
 // events, cancellation at each point, and errors that reject rather than throw.
-describe("StreamReader.read / readexactly: the wait and what follows it", () => {
+describe("StreamReader.read / readexactly / readline / readuntil: the wait and what follows it", () => {
   it("a reader resumes in the iteration after feedData, before callbacks scheduled later", async () => {
     const events: string[] = [];
     await asyncio.run(async () => {
@@ -224,6 +225,75 @@ describe("StreamReader.read / readexactly: the wait and what follows it", () => 
       await asyncio.sleep(0);
       reader.feedData(Buffer.from("cd"));
       expect(await done).toBe("abcd");
+    });
+  });
+
+  it("readuntil finds a separator split across chunks; readline cancelled in a later wait keeps the bytes", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      const until = asyncio.createTask(() => reader.readuntil(Buffer.from("\r\n")));
+      for (const part of ["GET / HTTP/1.1\r", "\nHost"]) {
+        await asyncio.sleep(0);
+        reader.feedData(Buffer.from(part));
+      }
+      expect((await until).toString()).toBe("GET / HTTP/1.1\r\n");
+
+      const line = asyncio.createTask(() => reader.readline());
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from(": example"));
+      await asyncio.sleep(0);
+      expect(line.done()).toBe(false);
+      line.cancel();
+      await expect(line).rejects.toBeInstanceOf(asyncio.CancelledError);
+      reader.feedData(Buffer.from("\n"));
+      expect((await reader.readline()).toString()).toBe("Host: example\n");
+    });
+  });
+
+  it("a line over the limit found after a wait: readline drops it and throws ValueError, readuntil leaves it", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader({ limit: 4 });
+      const line = asyncio.createTask(() => reader.readline());
+      await asyncio.sleep(0);
+      reader.feedData(Buffer.from("abcdef\nok\n"));
+      await expect(line).rejects.toThrow(ValueError);
+      expect((await reader.readline()).toString()).toBe("ok\n");
+
+      const other = new asyncio.StreamReader({ limit: 4 });
+      const until = asyncio.createTask(() => other.readuntil(Buffer.from("!")));
+      await asyncio.sleep(0);
+      other.feedData(Buffer.from("abcdef!"));
+      await expect(until).rejects.toBeInstanceOf(asyncio.LimitOverrunError);
+      expect((await other.read(10)).toString()).toBe("abcdef!");
+    });
+  });
+
+  it("readline treats a stored exception as Python's readline treats what readuntil raised", async () => {
+    await asyncio.run(async () => {
+      const partial = new asyncio.StreamReader();
+      const waiting = asyncio.createTask(() => partial.readline());
+      await asyncio.sleep(0);
+      partial.setException(new asyncio.IncompleteReadError(Buffer.from("half"), null));
+      expect((await waiting).toString()).toBe("half");
+
+      const overrun = new asyncio.StreamReader();
+      overrun.feedData(Buffer.from("xy\nrest"));
+      overrun.setException(new asyncio.LimitOverrunError("too long", 2));
+      await expect(overrun.readline()).rejects.toThrow(new ValueError("too long"));
+      await expect(overrun.readuntil(Buffer.from("t"))).rejects.toBeInstanceOf(asyncio.LimitOverrunError);
+    });
+  });
+
+  it("readuntil's bad separators reject: the call itself never throws", async () => {
+    await asyncio.run(async () => {
+      const reader = new asyncio.StreamReader();
+      let calls: Promise<unknown>[] = [];
+      expect(() => {
+        calls = [reader.readuntil([]), reader.readuntil(Buffer.alloc(0)), reader.readuntil("x" as never)];
+      }).not.toThrow();
+      await expect(calls[0]).rejects.toThrow("Separator should contain at least one element");
+      await expect(calls[1]).rejects.toThrow("Separator should be at least one-byte string");
+      await expect(calls[2]).rejects.toBeInstanceOf(TypeError);
     });
   });
 });
