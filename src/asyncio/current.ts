@@ -9,7 +9,8 @@ export interface AioSlot {
   readonly _loop: BaseTrioEventLoop;
 }
 
-function aioSlot(frame: Frame | undefined): AioSlot | undefined {
+/** @internal The frame's asyncio slot (see `currentAioSlot`). */
+export function aioSlot(frame: Frame | undefined): AioSlot | undefined {
   const aio = frame?.aio as AioSlot | undefined;
   return aio !== undefined && aio._loop !== undefined ? aio : undefined;
 }

@@ -1,8 +1,9 @@
 import { copyContext, type Context } from "../contextvars/context.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { describeError, describeValue } from "../errors/describe.js";
+import { currentFrame, runInFrame1, type Frame } from "../contextvars/frame.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
-import { currentAioSlot, defaultLoop } from "./current.js";
+import { aioSlot, currentAioSlot, defaultLoop } from "./current.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 
 const PENDING = 0;
@@ -37,7 +38,6 @@ export type DoneCallback<T> = (future: Future<T>) => unknown;
 type Fulfilled<T, R> = ((value: T) => R | PromiseLike<R>) | null | undefined;
 type Rejected<R> = ((reason: unknown) => R | PromiseLike<R>) | null | undefined;
 
-const identity = <T>(value: T): T => value;
 const rethrow = (error: unknown): never => {
   throw error;
 };
@@ -206,7 +206,8 @@ export class Future<T = unknown> implements PromiseLike<T> {
       this._awaited = true;
       if (this._state !== PENDING) this._retrieved();
     }
-    const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
+    const frame = currentFrame();
+    const slot = aioSlot(frame) as Partial<AwaitingTask> | undefined;
     if (slot?._isTask === true) {
       const task = slot as AwaitingTask;
       if ((task as unknown) === this) {
@@ -219,7 +220,7 @@ export class Future<T = unknown> implements PromiseLike<T> {
         );
       }
       // A done Future does not suspend the task (asyncio's `await` of a done Future does not yield).
-      if (this._state === PENDING) return this._awaitFromTask(task, onFulfilled, onRejected);
+      if (this._state === PENDING) return this._awaitFromTask(task, onFulfilled, onRejected, frame);
     } else if ((slot as { _allowAsyncio?: boolean } | undefined)?._allowAsyncio === true) {
       // Trio code under allowAsyncio(): a cancellable Trio wait, as runAioFuture.
       return trioWait.runAioFuture!(this).then(onFulfilled, onRejected);
@@ -229,37 +230,27 @@ export class Future<T = unknown> implements PromiseLike<T> {
 
   /**
    * @internal What the library awaits instead of the Future itself, on hot paths: the
-   * same outcome as `await future`, without the hop through `then` that awaiting a
-   * thenable costs (a promise and two microtasks). A task suspends at once.
-   */
-  _wait(): Promise<T> {
-    const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
-    if (this._state === PENDING && slot?._isTask === true && (slot as unknown) !== this && slot._loop === this._loop) {
-      this._awaited = true;
-      return this._awaitFromTask<T, never>(slot as AwaitingTask, undefined, undefined);
-    }
-    return this.then(identity, rethrow);
-  }
-
-  /**
-   * @internal `_wait()` then `onFulfilled`, as one promise: when `task` (the awaiting
-   * task, see `currentAwaitingTask`) awaits, `onFulfilled` runs in its wake-up, just
-   * before its code resumes, outside its frame. That saves a reader the promises and the
-   * microtask of an async function around the wait. Rejections (cancellation too) go to
-   * `onRejected`, or pass through.
+   * outcome of `await future` passed to `onFulfilled` (or `onRejected`: a rejection,
+   * cancellation too, passes through by default), as one promise, without the hop
+   * through `then` that awaiting a thenable costs. When `task` (the awaiting task, see
+   * `currentAwaitingTask`) awaits, it suspends at once, and `onFulfilled` runs in its
+   * wake-up, just before its code resumes, in the frame `_waitThen` was called from:
+   * that saves a reader the promises and the microtask of an async function around the
+   * wait.
    */
   _waitThen<R>(onFulfilled: (value: T) => R | PromiseLike<R>, task: AwaitingTask | undefined, onRejected: (reason: unknown) => R = rethrow): Promise<R> {
     if (task !== undefined && this._state === PENDING && (task as unknown) !== this && task._loop === this._loop) {
       this._awaited = true;
-      return this._awaitFromTask<R, R>(task, onFulfilled, onRejected);
+      return this._awaitFromTask<R, R>(task, onFulfilled, onRejected, currentFrame());
     }
     return this.then(onFulfilled, onRejected);
   }
 
   /** A task suspends on this pending Future until the loop runs its wake-up. */
-  private _awaitFromTask<R1, R2>(task: AwaitingTask, onFulfilled: Fulfilled<T, R1>, onRejected: Rejected<R2>): Promise<R1 | R2> {
+  private _awaitFromTask<R1, R2>(task: AwaitingTask, onFulfilled: Fulfilled<T, R1>, onRejected: Rejected<R2>, frame: Frame | undefined): Promise<R1 | R2> {
     const promise = new Promise(capture) as Promise<R1 | R2>;
-    const wakeup = new TaskWakeup(task, this, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!);
+    // Callbacks run where `then` was called (`frame`, the task's), as a promise's would.
+    const wakeup = new TaskWakeup(task, this, onFulfilled as Fulfilled<unknown, unknown>, onRejected, capturedResolve!, capturedReject!, frame);
     capturedResolve = capturedReject = null;
     (this._callbacks ??= []).push(wakeup);
     (task._waiters ??= []).push(this);
@@ -415,6 +406,8 @@ export class TaskWakeup {
     private readonly onRejected: Rejected<unknown>,
     private readonly resolve: (value: unknown) => void,
     private readonly reject: (error: unknown) => void,
+    /** The frame the callbacks run in (where `then` was called). */
+    private readonly frame?: Frame,
   ) {}
 
   _run(): void {
@@ -446,8 +439,9 @@ export class TaskWakeup {
     // Awaiting several Futures at once (Promise.all), the task resumes only with the last.
     if (task._waiters === null || task._waiters.length === 0) task._loop._beginStep(task);
     try {
-      if (ok) this.resolve(typeof this.onFulfilled === "function" ? this.onFulfilled(value) : value);
-      else if (typeof this.onRejected === "function") this.resolve(this.onRejected(value));
+      const callback = ok ? this.onFulfilled : this.onRejected;
+      if (typeof callback === "function") this.resolve(this.frame === undefined ? callback(value) : runInFrame1(this.frame, callback, value));
+      else if (ok) this.resolve(value);
       else this.reject(value);
     } catch (error) {
       this.reject(error);

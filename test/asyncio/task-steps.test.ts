@@ -3,6 +3,8 @@
 // task's step to its next suspension before its next entry, as asyncio does.
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../src/asyncio/index.js";
+import { currentAwaitingTask } from "../../src/asyncio/futures.js";
+import { ContextVar } from "../../src/contextvars/index.js";
 import { MockClock } from "../../src/loop/mock-clock.js";
 
 function run<T>(fn: () => Promise<T>): Promise<T> {
@@ -153,34 +155,88 @@ describe("task steps", () => {
     expect(events).toEqual(["slow: waits for a host timer", "callback from the host", "slow: done"]);
   });
 
-  it("the library's own await of a Future (_wait) gives what `await future` gives, cancel included", async () => {
+  it("the library's own await of a Future (_waitThen) gives what `await future` gives, cancel included", async () => {
     const events: string[] = [];
     await run(async () => {
       const loop = asyncio.getRunningLoop();
       const ok = loop.createFuture<string>();
       const failed = loop.createFuture<string>();
       const never = loop.createFuture<string>();
-      const waiter = (f: asyncio.Future<string>, name: string) =>
+      const mapped = loop.createFuture<string>();
+      const waiter = (f: asyncio.Future<string>, name: string, onRejected?: (e: unknown) => string) =>
         asyncio.createTask(async () => {
           try {
-            events.push(`${name}: ${await f._wait()}`);
+            events.push(`${name}: ${await f._waitThen((value) => value, currentAwaitingTask(), onRejected)}`);
           } catch (error) {
             events.push(`${name}: ${(error as Error).name}`);
           }
         });
-      const tasks = [waiter(ok, "ok"), waiter(failed, "failed"), waiter(never, "cancelled")];
+      const tasks = [waiter(ok, "ok"), waiter(failed, "failed"), waiter(never, "cancelled"), waiter(mapped, "mapped", (e) => `caught ${(e as Error).name}`)];
       await asyncio.sleep(0);
       ok.setResult("value");
       failed.setException(new asyncio.InvalidStateError("x"));
       tasks[2].cancel();
+      mapped.setException(new asyncio.InvalidStateError("y"));
       await asyncio.wait(tasks);
       expect(never.cancelled()).toBe(true);
-      // A done Future gives its outcome without suspending.
+      // A done Future gives its outcome without suspending; outside a task, as `then`.
       const done = loop.createFuture<string>();
       done.setResult("plain");
-      events.push(await done._wait());
+      events.push(await done._waitThen((value) => value, currentAwaitingTask()));
+      events.push(await done._waitThen((value) => `${value}, no task`, undefined));
     });
-    expect(events).toEqual(["ok: value", "failed: InvalidStateError", "cancelled: CancelledError", "plain"]);
+    expect(events).toEqual(["ok: value", "failed: InvalidStateError", "cancelled: CancelledError", "mapped: caught InvalidStateError", "plain", "plain, no task"]);
+  });
+
+  it("_waitThen's continuation runs in the task's wake-up: before callbacks scheduled after the Future completed", async () => {
+    const events: string[] = [];
+    await run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const f = loop.createFuture<string>();
+      const task = asyncio.createTask(async () => {
+        const value = await f._waitThen((v) => {
+          events.push(`continuation (current task: ${asyncio.currentTask() === null ? "none" : "the task"})`);
+          return v;
+        }, currentAwaitingTask());
+        events.push(`resumed with ${value}`);
+      });
+      await asyncio.sleep(0);
+      f.setResult("v");
+      loop.callSoon(() => events.push("callback"));
+      await task;
+    });
+    expect(events).toEqual(["continuation (current task: the task)", "resumed with v", "callback"]);
+  });
+
+  it("a task's own future.then(callback) runs the callback in the task: its loop, its task, its context", async () => {
+    const events: string[] = [];
+    const variable = new ContextVar<string>("where", { default: "unset" });
+    await run(async () => {
+      const loop = asyncio.getRunningLoop();
+      const f = loop.createFuture<string>();
+      const failed = loop.createFuture<string>();
+      const task = asyncio.createTask(async () => {
+        variable.set("in the task");
+        const describe = (what: string): string =>
+          `${what}: loop ${asyncio.getRunningLoop() === loop ? "ok" : "wrong"}, task ${asyncio.currentTask() === task ? "ok" : "wrong"}, ${variable.get()}`;
+        events.push(await f.then((value) => describe(value)));
+        events.push(await failed.then(undefined, (error: unknown) => describe((error as Error).message)));
+        // An asyncio call inside the callback works too.
+        events.push(await f.then(async (value) => {
+          await asyncio.sleep(0);
+          return describe(`${value} after a sleep`);
+        }));
+      });
+      await asyncio.sleep(0);
+      f.setResult("fulfilled");
+      failed.setException(new Error("rejected"));
+      await task;
+    });
+    expect(events).toEqual([
+      "fulfilled: loop ok, task ok, in the task",
+      "rejected: loop ok, task ok, in the task",
+      "fulfilled after a sleep: loop ok, task ok, in the task",
+    ]);
   });
 
   it("Promise.all over Futures resumes the task once, when the last one completes", async () => {

@@ -235,19 +235,13 @@ export class StreamReader {
   }
 
   /**
-   * Waits until `feedData` or `feedEof` is called; resumes a paused transport first. Not
-   * an async function: the wait is the waiter Future's own (`_wait`), so a read that
-   * waits costs two promises fewer. A waiter left done (its read was cancelled) is
-   * stale, as Python's `finally: self._waiter = None` would have cleared it.
-   */
-  private _waitForData(funcName: string): Promise<void> {
-    return this._newWaiter(funcName)._wait();
-  }
-
-  /**
-   * `_waitForData`, then `next()`: for a reading task, `next` runs in the task's wake-up
-   * (`Future._waitThen`), so `read` and `readexactly` need no async function of their
-   * own. `task` is passed on by a `next` that waits again, as it runs outside the task.
+   * Waits until `feedData` or `feedEof` is called (resuming a paused transport first),
+   * then calls `next()`: for a reading task, `next` runs in the task's wake-up
+   * (`Future._waitThen`), so the reads need no async function of their own. `task` is
+   * passed on by a `next` that waits again (it runs in the wake-up, in the caller's
+   * frame, but the task is known: no need to look it up again). A waiter left
+   * done (its read was cancelled) is stale, as Python's `finally: self._waiter = None`
+   * would have cleared it.
    */
   private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>, onError?: (error: unknown) => R): Promise<R> {
     return this._newWaiter(funcName)._waitThen(next, task, onError);
