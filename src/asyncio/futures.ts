@@ -1,7 +1,7 @@
 import { copyContext, type Context } from "../contextvars/context.js";
+import { currentFrame, runInFrame1, type Frame } from "../contextvars/frame.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { describeError, describeValue } from "../errors/describe.js";
-import { currentFrame, runInFrame1, type Frame } from "../contextvars/frame.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { aioSlot, currentAioSlot, defaultLoop } from "./current.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
