@@ -347,6 +347,28 @@ describe("loops", () => {
 });
 
 describe("allowAsyncio", () => {
+  it("a StreamReader read from Trio code waits over several chunks; a Trio cancel reaches its wait", async () => {
+    const events: string[] = [];
+    await run({ clock: clock() }, async () => {
+      await allowAsyncio(async () => {
+        const reader = new asyncio.StreamReader();
+        await trio.openNursery(async (nursery) => {
+          nursery.startSoon(async () => {
+            for (const part of ["ab", "cd", "ef"]) {
+              await trio.sleep(1);
+              reader.feedData(Buffer.from(part));
+            }
+          });
+          events.push(`${(await reader.readexactly(5)).toString()} at ${trio.currentTime()}`);
+        });
+        const result = await trio.moveOnAfter(1, () => reader.readexactly(5));
+        events.push(`moveOnAfter: ${String(result)} at ${trio.currentTime()}`);
+        events.push(`left: ${(await reader.read(10)).toString()}`);
+      });
+    });
+    expect(events).toEqual(["abcde at 3", "moveOnAfter: undefined at 4", "left: f"]);
+  });
+
   it("lets one function await both flavors; a Trio cancel reaches asyncio waits", async () => {
     const events: string[] = [];
     await run({ clock: clock() }, async () => {
