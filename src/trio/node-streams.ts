@@ -4,9 +4,9 @@
  * only what has arrived (so a cancelled receive loses nothing) and pauses its Readable
  * when too much waits; a sender returns once Node's buffer is empty.
  */
-import { Socket } from "node:net";
 import type { Readable, Writable } from "node:stream";
 import { currentTrioTask } from "../loop/current.js";
+import { needsCallbackPerWrite, writeReportingFlush } from "../loop/node-write.js";
 import { BrokenResourceError, BusyResourceError, ClosedResourceError } from "../loop/errors.js";
 import { Abort, type Task } from "../loop/task.js";
 import { cancelPoint, cancelShieldedCheckpoint, checkpoint, checkpointIfCancelled, schedulePoint } from "../loop/traps.js";
@@ -221,14 +221,14 @@ export class NodeSendStream implements SendStream {
   private broken: unknown = null;
   private readonly waiter = new EventWaiter();
 
-  /** Whether each write carries `onWritten` (see `sendAll`): all but plain sockets. */
+  /** Whether each write carries `onWritten` (see loop/node-write.ts): all but plain sockets. */
   private readonly callbackPerWrite: boolean;
 
   constructor(
     /** The Node stream written to. */
     readonly writable: Writable,
   ) {
-    this.callbackPerWrite = !(writable instanceof Socket) || (writable as { encrypted?: unknown }).encrypted === true;
+    this.callbackPerWrite = needsCallbackPerWrite(writable);
     writable.on("error", this.onError);
     writable.on("close", this.onClose);
   }
@@ -262,17 +262,7 @@ export class NodeSendStream implements SendStream {
       if (cancelled !== null) await cancelled;
       this.checkWritable();
       if (bytes.length > 0) {
-        const writable = this.writable;
-        // A write callback costs Node a tick per write. On a plain socket (TCP, Unix, a
-        // pipe), a write into an empty buffer goes without one, and if the kernel did not
-        // take it all, an empty write after it reports the flush. TLS sockets and other
-        // Writables keep one per write (their empty writes are not plain).
-        if (this.callbackPerWrite || writable.writableLength > 0) {
-          writable.write(bytes, this.onWritten);
-        } else {
-          writable.write(bytes);
-          if (writable.writableLength > 0) writable.write(EMPTY, this.onWritten);
-        }
+        writeReportingFlush(this.writable, bytes, this.onWritten, this.callbackPerWrite);
         // Trio returns once the OS has every byte, so the caller may reuse its buffer: wait
         // while Node still holds some. Node has all of the data already, so a cancel here
         // loses nothing: it is still sent, in order, and the stream stays usable (as Trio's

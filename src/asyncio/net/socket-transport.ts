@@ -29,6 +29,7 @@ import type * as tls from "node:tls";
 import { copyContext, type Context } from "../../contextvars/context.js";
 import { NotImplementedError, RuntimeError } from "../../errors/builtins.js";
 import { describeError } from "../../errors/describe.js";
+import { writeReportingFlush } from "../../loop/node-write.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { Future } from "../futures.js";
 import { logger } from "../log.js";
@@ -40,9 +41,6 @@ import { CLOSED, CLOSED_ENTRY, DATA, delivering, EOF, ERROR, ReadInbox, type Inb
 import { Transport, WriteFlowControl, limitsArguments, type BytesLike, type WriteBufferLimits } from "./transports.js";
 import { TransportSocket, toSockAddr } from "./trsock.js";
 import { bufferOf, setResultUnlessCancelled } from "./util.js";
-
-/** The empty write that asks Node to report a flushed buffer (see `_send`). */
-const EMPTY = Buffer.alloc(0);
 
 /** @internal What a transport tells the Server that accepted its connection. */
 export interface ServerLike {
@@ -381,18 +379,8 @@ export class SocketTransport extends Transport {
       this._connLost++;
       return;
     }
-    const socket = this._socket;
-    // A write callback costs Node a tick per write; it is needed only while bytes wait in
-    // Node's buffer. So a write into an empty buffer goes without one, and if the kernel
-    // did not take it all, an empty write after it reports when the buffer is flushed:
-    // whenever the buffer holds bytes, its last write carries `_onWritten`. (TLS sockets
-    // keep one per write: their empty writes are handled apart.)
-    if (this._tls || socket.writableLength > 0) {
-      socket.write(bytes, this._onWritten);
-    } else {
-      socket.write(bytes);
-      if (socket.writableLength > 0) socket.write(EMPTY, this._onWritten);
-    }
+    // `_onWritten` only where Node's buffer holds bytes (see loop/node-write.ts).
+    writeReportingFlush(this._socket, bytes, this._onWritten, this._tls);
     this._flow.maybePause();
   }
 
