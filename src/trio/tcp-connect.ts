@@ -5,6 +5,7 @@
  * opener shares.
  */
 import dns from "node:dns";
+import type { EventEmitter } from "node:events";
 import net from "node:net";
 import { runInFrame } from "../contextvars/frame.js";
 import { describeValue } from "../errors/describe.js";
@@ -23,28 +24,37 @@ export function inRunFrame<T>(task: Task, make: () => T): T {
   return runInFrame(task.runner.frame, make);
 }
 
-/** @internal Waits for `socket` to connect (`event`: "connect", or "secureConnect" for TLS). */
-export async function waitConnected(task: Task, socket: net.Socket, event: string, what: string): Promise<void> {
+/**
+ * @internal Waits until `emitter` emits `event`, or throws the error it emits first.
+ * `start` (if any) runs once the listeners are on, in the run's frame. `abandon` (destroy
+ * the socket, close the server) runs on a cancel or an error.
+ */
+export async function waitForEvent(task: Task, emitter: EventEmitter, event: string, what: string, abandon: () => void, start?: () => void): Promise<void> {
   const waiter = new EventWaiter();
   let error: unknown = null;
-  const onConnect = (): void => waiter.wake();
+  const onEvent = (): void => waiter.wake();
   const onError = (e: unknown): void => {
     error = e;
     waiter.wake();
   };
-  socket.once(event, onConnect);
-  socket.once("error", onError);
+  emitter.once(event, onEvent);
+  emitter.once("error", onError);
+  if (start !== undefined) inRunFrame(task, start);
   try {
-    // A cancel destroys the half-open socket.
-    await waiter.wait(task, what, () => socket.destroy());
+    await waiter.wait(task, what, abandon);
   } finally {
-    socket.off(event, onConnect);
-    socket.off("error", onError);
+    emitter.off(event, onEvent);
+    emitter.off("error", onError);
   }
   if (error !== null) {
-    socket.destroy();
+    abandon();
     throw error;
   }
+}
+
+/** @internal Waits for `socket` to connect (`event`: "connect", or "secureConnect" for TLS); a cancel destroys the half-open socket. */
+export function waitConnected(task: Task, socket: net.Socket, event: string, what: string): Promise<void> {
+  return waitForEvent(task, socket, event, what, () => socket.destroy());
 }
 
 export function checkPort(port: unknown, call: string): number {

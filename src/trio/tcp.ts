@@ -15,7 +15,7 @@ import { fspath, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
 import { acloseForcefully } from "./stapled-stream.js";
 import { DEFAULT_HAPPY_EYEBALLS_DELAY } from "./happy-eyeballs.js";
-import { checkPort, connectTcp, inRunFrame, lookupAll, waitConnected } from "./tcp-connect.js";
+import { checkPort, connectTcp, inRunFrame, lookupAll, waitConnected, waitForEvent } from "./tcp-connect.js";
 import { sleep } from "./timeouts.js";
 import { SocketStream } from "./socket-stream.js";
 import type { AsyncResource, Listener } from "./stream-abc.js";
@@ -177,28 +177,9 @@ const IGNORABLE_ACCEPT_ERRORS = new Set(["ECONNABORTED", "EPERM", "EPROTO"]);
 
 function ignore(): void {}
 
-/** @internal Waits until `server` listens (or fails to, e.g. EADDRINUSE). */
-export async function waitListening(task: Task, server: net.Server, listen: () => void, what: string): Promise<void> {
-  const waiter = new EventWaiter();
-  let error: unknown = null;
-  const onListening = (): void => waiter.wake();
-  const onError = (e: unknown): void => {
-    error = e;
-    waiter.wake();
-  };
-  server.once("listening", onListening);
-  server.once("error", onError);
-  inRunFrame(task, listen);
-  try {
-    await waiter.wait(task, what, () => server.close());
-  } finally {
-    server.off("listening", onListening);
-    server.off("error", onError);
-  }
-  if (error !== null) {
-    server.close();
-    throw error;
-  }
+/** @internal Calls `listen` and waits until `server` listens (or fails to, e.g. EADDRINUSE); a cancel closes it. */
+export function waitListening(task: Task, server: net.Server, listen: () => void, what: string): Promise<void> {
+  return waitForEvent(task, server, "listening", what, () => server.close(), listen);
 }
 
 /** Options of `openTcpListeners` and `serveTcp`. */
