@@ -26,6 +26,13 @@ const NEWLINE = Buffer.from("\n");
 /** The separators of `readline` (compared by identity in `_readuntil`). */
 const LINE = [NEWLINE];
 
+/** @internal A StreamReader's `limit`, checked: a positive number of bytes. */
+export function checkLimit(limit: unknown): number {
+  if (typeof limit !== "number" || Number.isNaN(limit)) throw new TypeError("limit must be a number of bytes");
+  if (limit <= 0) throw new ValueError("Limit cannot be <= 0");
+  return limit;
+}
+
 /**
  * @internal A growable byte buffer: appends at the end, consumes from the start. Bytes
  * leave without a copy when that pins little memory: a read that takes all of a fresh
@@ -148,10 +155,7 @@ export class StreamReader {
 
   constructor(options: StreamReaderOptions = {}) {
     if (typeof options !== "object" || options === null) throw new TypeError("StreamReader() takes an options object: { limit, loop }");
-    const limit = options.limit ?? DEFAULT_LIMIT;
-    if (typeof limit !== "number" || Number.isNaN(limit)) throw new TypeError("limit must be a number of bytes");
-    if (limit <= 0) throw new ValueError("Limit cannot be <= 0");
-    this._limit = limit;
+    this._limit = checkLimit(options.limit ?? DEFAULT_LIMIT);
     this._loop = options.loop ?? defaultLoop.get();
   }
 

@@ -4,13 +4,12 @@
  * streams (`stdin` a StreamWriter, `stdout` / `stderr` StreamReaders), joined to the
  * subprocess transport by a `SubprocessStreamProtocol`.
  */
-import { ValueError } from "../../errors/builtins.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import { currentAioLoop, defaultLoop } from "../current.js";
 import type { Future } from "../futures.js";
 import { gather } from "../gather.js";
 import { ConnectionResetError } from "../net/errors.js";
-import { StreamReader } from "../net/stream-reader.js";
+import { checkLimit, StreamReader } from "../net/stream-reader.js";
 import { FlowControlMixin, StreamWriter } from "../net/streams.js";
 import type { BytesLike, Transport } from "../net/transports.js";
 import { DEFAULT_LIMIT } from "../net/constants.js";
@@ -232,19 +231,12 @@ export class Process {
   }
 }
 
-function checkLimit(limit: unknown): number {
-  if (limit === undefined) return DEFAULT_LIMIT;
-  if (typeof limit !== "number" || Number.isNaN(limit)) throw new TypeError("limit must be a number of bytes");
-  if (limit <= 0) throw new ValueError("Limit cannot be <= 0");
-  return limit;
-}
-
 /** The options for the loop method: stdin, stdout and stderr default to inherit (null) here. */
 function loopOptions(options: CreateSubprocessOptions, call: string): [number, CreateSubprocessOptions] {
   if (typeof options !== "object" || options === null) throw new TypeError(`${call}: the options must be an object`);
   checkOptionKeys(options, call, ["limit"]);
   const { limit, stdin = null, stdout = null, stderr = null, ...rest } = options;
-  return [checkLimit(limit), { stdin, stdout, stderr, ...rest }];
+  return [limit === undefined ? DEFAULT_LIMIT : checkLimit(limit), { stdin, stdout, stderr, ...rest }];
 }
 
 /**
