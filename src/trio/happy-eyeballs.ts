@@ -139,7 +139,6 @@ export async function happyEyeballs<T extends HappyEyeballsTarget, S extends Clo
 
     const winner = won.socket;
     if (winner === null) {
-      if (ordered.length === 1) throw errors[0];
       const message = `all attempts to connect to ${where} failed`;
       throw new OSError(message, { cause: new ExceptionGroup(message, errors) });
     }

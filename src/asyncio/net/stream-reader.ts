@@ -90,7 +90,7 @@ export class ByteBuffer {
       this.drop(count);
       return Buffer.from(bytes);
     }
-    if (count === this.length) this.reset();
+    if (count === this.length) this.clear();
     else {
       this.start += count;
       this.frozen = true;
@@ -100,15 +100,11 @@ export class ByteBuffer {
 
   drop(n: number): void {
     this.start += Math.min(n, this.length);
-    if (this.start === this.end) this.reset();
-  }
-
-  clear(): void {
-    this.reset();
+    if (this.start === this.end) this.clear();
   }
 
   /** Empty, with no memory: the old Buffer may have been handed out. */
-  private reset(): void {
+  clear(): void {
     this.data = EMPTY;
     this.start = this.end = 0;
     this.frozen = false;
@@ -248,10 +244,6 @@ export class StreamReader {
    * would have cleared it.
    */
   private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>, onError?: (error: unknown) => R): Promise<R> {
-    return this._newWaiter(funcName)._waitThen(next, task, onError);
-  }
-
-  private _newWaiter(funcName: string): Future<void> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
@@ -262,7 +254,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<void>();
     this._waiter = waiter;
-    return waiter;
+    return waiter._waitThen(next, task, onError);
   }
 
   /**
