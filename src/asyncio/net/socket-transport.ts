@@ -29,7 +29,7 @@ import type * as tls from "node:tls";
 import { copyContext, type Context } from "../../contextvars/context.js";
 import { NotImplementedError, RuntimeError } from "../../errors/builtins.js";
 import { describeError } from "../../errors/describe.js";
-import { writeReportingFlush } from "../../loop/node-write.js";
+import { needsCallbackPerWrite, writeReportingFlush } from "../../loop/node-write.js";
 import type { BaseTrioEventLoop } from "../base-loop.js";
 import type { Future } from "../futures.js";
 import { logger } from "../log.js";
@@ -109,6 +109,8 @@ export class SocketTransport extends Transport {
     return this._inbox.paused;
   }
   private readonly _flow: WriteFlowControl;
+  /** Whether each write carries `_onWritten` (see loop/node-write.ts): TLS sockets. */
+  private readonly _callbackPerWrite: boolean;
 
   /** @internal */
   constructor(loop: BaseTrioEventLoop, socket: net.Socket, options: SocketTransportOptions) {
@@ -117,6 +119,7 @@ export class SocketTransport extends Transport {
     this._socket = socket;
     this._server = options.server ?? null;
     this._tls = options.sslcontext !== undefined;
+    this._callbackPerWrite = needsCallbackPerWrite(socket);
     this._context = options.context ?? copyContext();
     this._flow = new WriteFlowControl(loop, this);
     this._inbox = new ReadInbox(socket, () => this._schedule(this._drainInbox));
@@ -380,7 +383,7 @@ export class SocketTransport extends Transport {
       return;
     }
     // `_onWritten` only where Node's buffer holds bytes (see loop/node-write.ts).
-    writeReportingFlush(this._socket, bytes, this._onWritten, this._tls);
+    writeReportingFlush(this._socket, bytes, this._onWritten, this._callbackPerWrite);
     this._flow.maybePause();
   }
 
