@@ -279,13 +279,18 @@ export class SslBridge extends Duplex {
     }
   }
 
+  /** Throws BrokenResourceError once the connection broke (for a sender, also once a transport send failed). */
+  throwIfBroken(sending: boolean): void {
+    const failure = this.failure ?? (sending ? this.sendFailure : null);
+    if (failure !== null) throw new BrokenResourceError("the TLS connection is broken", { cause: failure });
+  }
+
   /** Waits until `done()`; then or before, a broken connection throws BrokenResourceError, `closed()` ClosedResourceError. */
   private async waitFor(task: Task, what: string, done: () => boolean, closed: () => boolean, sending = false): Promise<void> {
     for (;;) {
       if (closed()) throw new ClosedResourceError("this SSLStream was closed");
-      const failure = this.failure ?? (sending ? this.sendFailure : null);
       if (done()) return;
-      if (failure !== null) throw new BrokenResourceError("the TLS connection is broken", { cause: failure });
+      this.throwIfBroken(sending);
       // Destroyed: its 'error' (the cause to report) comes a tick before its 'close'.
       if (this.tlsClosed) throw new BrokenResourceError("the TLS connection was closed");
       await this.stateLot._park(task, what);

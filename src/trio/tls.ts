@@ -150,8 +150,7 @@ export class SSLStream extends SocketStream {
   /** Trio's `_check_status`: ClosedResourceError once closed, BrokenResourceError once broken. */
   private checkStatus(sending = false): void {
     if (this.sslClosed) throw new ClosedResourceError("this SSLStream was closed");
-    const failure = this.bridge!.failure ?? (sending ? this.bridge!.sendFailure : null);
-    if (failure !== null) throw new BrokenResourceError("the TLS connection is broken", { cause: failure });
+    this.bridge!.throwIfBroken(sending);
   }
 
   private enterSend(): void {
