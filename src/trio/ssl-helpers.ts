@@ -5,12 +5,11 @@
  */
 import net from "node:net";
 import tls from "node:tls";
-import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
 import { checkpointIfCancelled } from "../loop/traps.js";
 import type { SocketStream } from "./socket-stream.js";
-import { connectTcp, inRunFrame, waitConnected } from "./tcp-connect.js";
+import { checkHappyEyeballsDelay, connectTcp, inRunFrame, waitConnected } from "./tcp-connect.js";
 import { serveListeners, SocketListener, waitListening, type ServeOptions, type TcpListenerOptions } from "./tcp.js";
 import { nativeSslStream, type SSLStream } from "./tls.js";
 
@@ -31,8 +30,7 @@ export interface OpenSslOverTcpStreamOptions {
  */
 export async function openSslOverTcpStream(host: string, port: number, options: OpenSslOverTcpStreamOptions = {}): Promise<SSLStream> {
   if (typeof host !== "string" || host === "") throw new TypeError(`openSslOverTcpStream(): host must be a non-empty string, got ${describeValue(host)}`);
-  const delay = options.happyEyeballsDelay ?? 0.25;
-  if (typeof delay !== "number" || !(delay >= 0)) throw new ValueError("happyEyeballsDelay must be a number of seconds >= 0");
+  const delay = checkHappyEyeballsDelay(options.happyEyeballsDelay);
   const task = currentTrioTask("trio.openSslOverTcpStream()");
   await checkpointIfCancelled();
   const serverName = options.serverHostname ?? host;

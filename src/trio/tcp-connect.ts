@@ -8,11 +8,12 @@ import dns from "node:dns";
 import type { EventEmitter } from "node:events";
 import net from "node:net";
 import { runInFrame } from "../contextvars/frame.js";
+import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { OSError, toOSError } from "../errors/os-errors.js";
 import { currentTrioTask } from "../loop/current.js";
 import type { Task } from "../loop/task.js";
-import { formatHostPort, happyEyeballs, type HappyEyeballsTarget } from "./happy-eyeballs.js";
+import { DEFAULT_HAPPY_EYEBALLS_DELAY, formatHostPort, happyEyeballs, type HappyEyeballsTarget } from "./happy-eyeballs.js";
 import { EventWaiter } from "./node-streams.js";
 import { customHostnameResolver, customSocketFactory } from "./socket-hooks.js";
 
@@ -55,6 +56,13 @@ export async function waitForEvent(task: Task, emitter: EventEmitter, event: str
 /** @internal Waits for `socket` to connect (`event`: "connect", or "secureConnect" for TLS); a cancel destroys the half-open socket. */
 export function waitConnected(task: Task, socket: net.Socket, event: string, what: string): Promise<void> {
   return waitForEvent(task, socket, event, what, () => socket.destroy());
+}
+
+/** @internal The `happyEyeballsDelay` option, checked: seconds >= 0 (default: Trio's 0.25). */
+export function checkHappyEyeballsDelay(value: unknown): number {
+  const delay = value ?? DEFAULT_HAPPY_EYEBALLS_DELAY;
+  if (typeof delay !== "number" || !(delay >= 0)) throw new ValueError("happyEyeballsDelay must be a number of seconds >= 0");
+  return delay;
 }
 
 export function checkPort(port: unknown, call: string): number {

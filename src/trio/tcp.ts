@@ -3,7 +3,6 @@
  * `serveTcp`, `serveListeners`, `SocketListener`, and Unix domain sockets.
  */
 import net from "node:net";
-import { ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
 import { BusyResourceError, ClosedResourceError } from "../loop/errors.js";
@@ -14,8 +13,7 @@ import { toOSError } from "../errors/os-errors.js";
 import { fspath, type PathArg } from "./file-modes.js";
 import { EventWaiter } from "./node-streams.js";
 import { acloseForcefully } from "./stapled-stream.js";
-import { DEFAULT_HAPPY_EYEBALLS_DELAY } from "./happy-eyeballs.js";
-import { checkPort, connectTcp, inRunFrame, lookupAll, waitConnected, waitForEvent } from "./tcp-connect.js";
+import { checkHappyEyeballsDelay, checkPort, connectTcp, inRunFrame, lookupAll, waitConnected, waitForEvent } from "./tcp-connect.js";
 import { sleep } from "./timeouts.js";
 import { SocketStream } from "./socket-stream.js";
 import type { AsyncResource, Listener } from "./stream-abc.js";
@@ -46,8 +44,7 @@ export interface OpenTcpStreamOptions {
 export async function openTcpStream(host: string, port: number, options: OpenTcpStreamOptions = {}): Promise<SocketStream> {
   if (typeof host !== "string" || host === "") throw new TypeError(`openTcpStream(): host must be a non-empty string, got ${describeValue(host)}`);
   checkPort(port, "openTcpStream()");
-  const delay = options.happyEyeballsDelay ?? DEFAULT_HAPPY_EYEBALLS_DELAY;
-  if (typeof delay !== "number" || !(delay >= 0)) throw new ValueError("happyEyeballsDelay must be a number of seconds >= 0");
+  const delay = checkHappyEyeballsDelay(options.happyEyeballsDelay);
   const localAddress = options.localAddress ?? undefined;
   // Node binds only a literal address (Trio would also resolve a name here).
   if (localAddress !== undefined && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
