@@ -15,11 +15,9 @@
 import { isMainThread } from "node:worker_threads";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
-import { IGNORED_BY_NODE, keepIgnored, outsideFrames, SIGNALS, signalName, signalNumber, UNCATCHABLE } from "../loop/signal-table.js";
+import { detachSignalListener, putBackListeners, SIGNALS, signalName, signalNumber, takeOverSignal, UNCATCHABLE, type SignalListener } from "../loop/signal-table.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
 import { Handle } from "./handles.js";
-
-type Listener = (...args: unknown[]) => void;
 
 /**
  * Python's `signal.NSIG`: one more than the highest signal number. On Linux it counts
@@ -57,9 +55,9 @@ export function checkSignal(sig: unknown, call: string, allowZero = false): Sign
 interface Registration {
   /** The loop callback each signal queues (replaced when the handler is added again). */
   handle: Handle;
-  readonly listener: Listener;
+  readonly listener: SignalListener;
   /** The listeners set aside while this handler is installed, restored when it goes. */
-  readonly saved: Listener[];
+  readonly saved: SignalListener[];
 }
 
 const registries = new WeakMap<BaseTrioEventLoop, Map<NodeJS.Signals, Registration>>();
@@ -92,7 +90,7 @@ export function addSignalHandler(loop: BaseTrioEventLoop, sig: unknown, callback
     existing.handle = handle;
     return;
   }
-  const listener: Listener = () => {
+  const listener: SignalListener = () => {
     const reg = regs.get(name);
     if (reg === undefined || reg.listener !== listener || loop.isClosed()) return;
     try {
@@ -101,15 +99,12 @@ export function addSignalHandler(loop: BaseTrioEventLoop, sig: unknown, callback
       loop.callExceptionHandler({ message: `Cannot schedule the handler of ${name}`, exception: error, handle: reg.handle });
     }
   };
-  const saved = process.rawListeners(name) as Listener[];
+  let saved: SignalListener[];
   try {
-    // Attach first, then set the others aside: the signal's handle never closes in
-    // between, so the signal never falls back to its OS default meanwhile.
-    outsideFrames(() => process.on(name, listener));
+    saved = takeOverSignal(name, listener);
   } catch (error) {
     throw new RuntimeError(`sig ${number} cannot be caught: ${(error as Error).message}`, { cause: error });
   }
-  for (const previous of saved) process.removeListener(name, previous);
   regs.set(name, { handle, listener, saved });
 }
 
@@ -127,11 +122,8 @@ export function removeSignalHandler(loop: BaseTrioEventLoop, sig: unknown): bool
 
 /** Puts back the listeners set aside (in front, in their order), then detaches ours. */
 function uninstall(name: NodeJS.Signals, reg: Registration): void {
-  for (let i = reg.saved.length - 1; i >= 0; i--) process.prependListener(name, reg.saved[i]);
-  if (IGNORED_BY_NODE.has(name) && process.listenerCount(name) === 1 && !process.rawListeners(name).includes(keepIgnored)) {
-    process.on(name, keepIgnored);
-  }
-  process.removeListener(name, reg.listener);
+  putBackListeners(name, reg.saved);
+  detachSignalListener(name, reg.listener);
 }
 
 /** @internal Removes every signal handler of `loop` (it closed). */

@@ -38,6 +38,50 @@ export const IGNORED_BY_NODE: ReadonlySet<string> = new Set(["SIGPIPE", "SIGXFSZ
 /** @internal The do-nothing listener that keeps an IGNORED_BY_NODE signal ignored (one for both flavors). */
 export function keepIgnored(): void {}
 
+/** @internal A process signal listener. */
+export type SignalListener = (...args: unknown[]) => void;
+
+/**
+ * @internal Listeners of closed Trio signal receivers, still attached for a moment (see
+ * trio/signals.ts `SignalReceiver.close`): nobody's listener to set aside or count.
+ */
+export const lateListeners = new Set<SignalListener>();
+
+/** @internal How many listeners `sig` has besides `ours` and the late ones. */
+export function otherListeners(sig: NodeJS.Signals, ours: SignalListener): number {
+  let count = 0;
+  for (const listener of process.rawListeners(sig)) {
+    if (listener !== ours && !lateListeners.has(listener as SignalListener)) count++;
+  }
+  return count;
+}
+
+/**
+ * @internal Attaches `listener` to `sig`, then sets aside the listeners it had (but the
+ * late ones), returned in their order. Attach first: the signal's handle never closes
+ * in between, so the signal never falls back to its OS default meanwhile. Throws what
+ * Node throws for a signal it cannot watch, with nothing set aside.
+ */
+export function takeOverSignal(sig: NodeJS.Signals, listener: SignalListener): SignalListener[] {
+  const previous = (process.rawListeners(sig) as SignalListener[]).filter((other) => !lateListeners.has(other));
+  outsideFrames(() => process.on(sig, listener));
+  for (const other of previous) process.removeListener(sig, other);
+  return previous;
+}
+
+/** @internal Puts back listeners `takeOverSignal` set aside: in front, in their order. */
+export function putBackListeners(sig: NodeJS.Signals, saved: readonly SignalListener[]): void {
+  for (let i = saved.length - 1; i >= 0; i--) process.prependListener(sig, saved[i]);
+}
+
+/** @internal Removes `listener` from `sig` for good, keeping Node's "ignore" where it applied. */
+export function detachSignalListener(sig: NodeJS.Signals, listener: SignalListener): void {
+  if (IGNORED_BY_NODE.has(sig) && otherListeners(sig, listener) === 0 && !process.rawListeners(sig).includes(keepIgnored)) {
+    process.on(sig, keepIgnored);
+  }
+  process.removeListener(sig, listener);
+}
+
 /**
  * @internal Runs `fn` outside every async-context frame: the Node signal handle that the
  * first listener of a signal creates outlives the caller's task, and must not keep its

@@ -7,15 +7,22 @@ import { isMainThread } from "node:worker_threads";
 import { RuntimeError, ValueError } from "../errors/builtins.js";
 import { describeValue } from "../errors/describe.js";
 import { currentTrioTask } from "../loop/current.js";
-import { IGNORED_BY_NODE, keepIgnored, outsideFrames, signalName, signalNumber, UNCATCHABLE } from "../loop/signal-table.js";
+import {
+  detachSignalListener,
+  IGNORED_BY_NODE,
+  lateListeners,
+  otherListeners,
+  outsideFrames,
+  putBackListeners,
+  signalName,
+  signalNumber,
+  takeOverSignal,
+  UNCATCHABLE,
+  type SignalListener,
+} from "../loop/signal-table.js";
 import { checkpoint } from "../loop/traps.js";
 import { ConflictDetector } from "./conflict-detector.js";
 import { EventWaiter } from "./node-streams.js";
-
-type Listener = (...args: unknown[]) => void;
-
-/** Listeners of closed receivers still attached for a moment (see `SignalReceiver.close`). */
-const lateListeners = new Set<Listener>();
 
 /**
  * @internal Validates a signal given by name or number and returns its name. Throws
@@ -67,7 +74,7 @@ export class SignalReceiver implements AsyncIterator<NodeJS.Signals, never>, Asy
   private readonly waiter = new EventWaiter();
   private readonly detector = new ConflictDetector("only one task can iterate on a signal receiver at a time");
   /** The listeners this receiver took away, per signal, restored on close. */
-  private readonly saved = new Map<NodeJS.Signals, Listener[]>();
+  private readonly saved = new Map<NodeJS.Signals, SignalListener[]>();
   private closed = false;
   private attached = false;
 
@@ -78,7 +85,7 @@ export class SignalReceiver implements AsyncIterator<NodeJS.Signals, never>, Asy
   }
 
   /** Our one listener, for every signal of this receiver. */
-  private readonly listener: Listener = (name) => {
+  private readonly listener: SignalListener = (name) => {
     const sig = name as NodeJS.Signals;
     if (!this.closed) {
       this.pending.add(sig);
@@ -94,14 +101,8 @@ export class SignalReceiver implements AsyncIterator<NodeJS.Signals, never>, Asy
     const installed: NodeJS.Signals[] = [];
     try {
       for (const sig of this.signals) {
-        // A closed receiver's forwarding listener is not "previous": it detaches itself.
-        const previous = (process.rawListeners(sig) as Listener[]).filter((listener) => !lateListeners.has(listener));
-        // Attach first, then detach the previous listeners: the signal's handle never
-        // closes in between, so the signal never falls back to its OS default meanwhile.
-        outsideFrames(() => process.on(sig, this.listener));
+        this.saved.set(sig, takeOverSignal(sig, this.listener));
         installed.push(sig);
-        this.saved.set(sig, previous);
-        for (const listener of previous) process.removeListener(sig, listener);
       }
       this.attached = true;
     } catch (error) {
@@ -114,17 +115,13 @@ export class SignalReceiver implements AsyncIterator<NodeJS.Signals, never>, Asy
 
   /** Puts back the listeners this receiver took away, in front, in their order. */
   private restore(sig: NodeJS.Signals): void {
-    const previous = this.saved.get(sig) ?? [];
+    putBackListeners(sig, this.saved.get(sig) ?? []);
     this.saved.delete(sig);
-    for (let i = previous.length - 1; i >= 0; i--) process.prependListener(sig, previous[i]);
   }
 
   /** Removes our listener from `sig` for good, keeping Node's "ignore" where it applied. */
   private detach(sig: NodeJS.Signals): void {
-    if (IGNORED_BY_NODE.has(sig) && otherListeners(sig, this.listener) === 0 && !process.rawListeners(sig).includes(keepIgnored)) {
-      process.on(sig, keepIgnored);
-    }
-    process.removeListener(sig, this.listener);
+    detachSignalListener(sig, this.listener);
   }
 
   /** What the signal would have done with no receiver and no listener. */
@@ -255,15 +252,6 @@ export class SignalReceiver implements AsyncIterator<NodeJS.Signals, never>, Asy
   toString(): string {
     return `<trio.SignalReceiver ${this.signals.join(", ")}${this.closed ? " (closed)" : ""}>`;
   }
-}
-
-/** Listeners of `sig` other than `ours` and the forwarding listeners of closed receivers. */
-function otherListeners(sig: NodeJS.Signals, ours: Listener): number {
-  let count = 0;
-  for (const listener of process.rawListeners(sig)) {
-    if (listener !== ours && !lateListeners.has(listener as Listener)) count++;
-  }
-  return count;
 }
 
 /**

@@ -207,6 +207,23 @@ describe("signal handlers and the loop's life", T, () => {
     expect(listeners("SIGWINCH")).toBe(BASELINE.SIGWINCH);
   });
 
+  it("a Trio receiver closed just before is not one of the listeners set aside (it detaches itself)", async () => {
+    await trio.run(() =>
+      openLoop(async (loop) => {
+        const receiver = trio.openSignalReceiver("SIGWINCH");
+        receiver.close();
+        // Its listener stays attached for a moment, for a signal already on its way.
+        expect(listeners("SIGWINCH")).toBe(BASELINE.SIGWINCH + 1);
+        loop.addSignalHandler("SIGWINCH", () => {});
+        // Past the moment: the receiver's listener would be gone by now.
+        await trio.sleep(0.02);
+        expect(loop.removeSignalHandler("SIGWINCH")).toBe(true);
+        // Not put back with the listeners the handler had set aside.
+        expect(listeners("SIGWINCH")).toBe(BASELINE.SIGWINCH);
+      }),
+    );
+  });
+
   it("a signal that comes while a sync loop is not running is handled at its next run", async () => {
     const loop = new asyncio.SyncTrioEventLoop();
     const seen: string[] = [];
