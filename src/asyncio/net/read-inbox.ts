@@ -34,7 +34,7 @@ export function isFreshChunk(data: unknown): boolean {
 /**
  * @internal The queue of a stream's read events. `scheduleDrain` is called once per batch:
  * the transport's drain callback calls `drainStarted()`, takes entries with `shift()`,
- * then `maybeResumeHost()`. Past MAX_PENDING_READ queued bytes the stream is paused in
+ * then `drainFinished()`. Past MAX_PENDING_READ queued bytes the stream is paused in
  * Node, until the queue is down to half of that.
  */
 export class ReadInbox {
@@ -135,11 +135,16 @@ export class ReadInbox {
     this.bytes = 0;
   }
 
-  /** After a drain: lets Node read again once the queue is down to half, if `reading`. */
-  maybeResumeHost(reading: boolean): void {
+  /**
+   * After a drain: drops what is left once done, and lets Node read again once the
+   * queue is down to half (the stream resumes unless the protocol paused reading, the
+   * transport is `closing`, or it is done).
+   */
+  drainFinished(closing: boolean): void {
+    if (this.done) this.clear();
     if (this.hostPaused && this.bytes <= MAX_PENDING_READ / 2) {
       this.hostPaused = false;
-      if (reading) this.stream.resume();
+      if (!this.paused && !closing && !this.done) this.stream.resume();
     }
   }
 }

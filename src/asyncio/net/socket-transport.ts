@@ -199,8 +199,7 @@ export class SocketTransport extends Transport {
       inbox.shift();
       this._handleEnd(entry);
     }
-    if (this._done) inbox.clear();
-    inbox.maybeResumeHost(!this._paused && !this._closing && !this._done);
+    inbox.drainFinished(this._closing);
   };
 
   private _handleEnd(entry: InboxEntry): void {

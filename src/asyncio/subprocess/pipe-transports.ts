@@ -124,8 +124,7 @@ export class ReadPipeTransport extends ReadTransport {
       if (entry.kind === ERROR) this._fatalError(entry.error, "Fatal read error on pipe transport");
       else if (!this._closing) this._close(null);
     }
-    if (this._done) inbox.clear();
-    inbox.maybeResumeHost(!this._paused && !this._closing && !this._done);
+    inbox.drainFinished(this._closing);
   };
 
   private _deliver(data: Buffer): void {
