@@ -174,8 +174,6 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   private _stepTask: Task<unknown> | AwaitingTask | null = null;
   private _stepResolve: (() => void) | null = null;
   private _fallbackArmed = false;
-  /** A wake came while the loop was parked behind a running step: the step's suspension delivers it. */
-  private _wakeDeferred = false;
   /** @internal Trio tasks waiting in runAioFuture for this loop's Futures. */
   readonly _trioWaiters = new Set<TrioWaiter>();
   /** @internal The nursery of the Trio tasks started from this loop (null while it cannot start any). */
@@ -717,7 +715,7 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
   _wake(): void {
     if (!this._idle) return;
     if (this._stepTask !== null) {
-      this._wakeDeferred = true;
+      // Delivered when the step suspends (_stepSuspended): what is to do says so.
       this._armStepFallback();
       return;
     }
@@ -776,8 +774,8 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
     if (resolve !== null) {
       this._stepResolve = null;
       resolve();
-    } else if (this._wakeDeferred) {
-      this._wakeDeferred = false;
+    } else if (this._ready.length > 0 || this._stopping) {
+      // A wake that came while the loop was parked behind this step (see _wake).
       this._wake();
     }
   }
@@ -882,7 +880,6 @@ export abstract class BaseTrioEventLoop implements AbstractEventLoop {
       }
     } finally {
       this._idle = false;
-      this._wakeDeferred = false;
       this._stepTask = null;
       this._running = false;
       this._stopping = false;
