@@ -21,18 +21,15 @@ export type Outcome<T = unknown> = { readonly value: T } | { readonly error: unk
  */
 export function checkpoint(): Promise<void> {
   const task = currentTrioTask("trio.lowlevel.checkpoint()");
-  task._cancelPoints++;
-  if (task._cancelStatus!.effectivelyCancelled) return parkCancelled(task);
-  if (task._state === TaskState.Running && task.runner._fastCheckpointOk()) {
-    task._schedulePoints++;
-    task.customSleepData = undefined; // as a reschedule would
-    return RESOLVED;
-  }
-  return slowCheckpoint(task);
+  const cancelled = cancelPoint(task);
+  if (cancelled !== null) return cancelled;
+  const point = schedulePoint(task, "checkpoint");
+  return point === null ? RESOLVED : afterSchedulePoint(task, point);
 }
 
-async function slowCheckpoint(task: Task): Promise<void> {
-  await task.runner._schedulePoint(task, "checkpoint");
+/** A checkpoint that had to yield: a cancel that came meanwhile still throws here. */
+async function afterSchedulePoint(task: Task, point: Promise<void>): Promise<void> {
+  await point;
   if (task._cancelStatus!.effectivelyCancelled) await parkCancelled(task);
 }
 
@@ -62,13 +59,13 @@ export function checkpointIfCancelled(): Promise<void> {
  * already over (nobody else was runnable), else the wait to await. Each `await` costs
  * promises, several when async_hooks are on (Node 20 and 22 with AsyncLocalStorage).
  */
-export function schedulePoint(task: Task): Promise<void> | null {
+export function schedulePoint(task: Task, what = "cancel-shielded checkpoint"): Promise<void> | null {
   if (task._state === TaskState.Running && task.runner._fastCheckpointOk()) {
     task._schedulePoints++;
     task.customSleepData = undefined; // as a reschedule would
     return null;
   }
-  return task.runner._schedulePoint(task, "cancel-shielded checkpoint") as Promise<void>;
+  return task.runner._schedulePoint(task, what) as Promise<void>;
 }
 
 /** @internal `checkpointIfCancelled` for hot paths: null unless cancelled, else the wait that throws Cancelled. */
