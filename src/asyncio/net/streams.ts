@@ -74,10 +74,18 @@ export class FlowControlMixin extends Protocol {
     }
   }
 
-  /** @internal What `drain()` waits for: nothing unless writing is paused. */
-  async _drainHelper(): Promise<void> {
-    if (this._connectionLost) throw new ConnectionResetError("Connection lost");
-    if (!this._paused) return;
+  /**
+   * @internal What `drain()` waits for: nothing unless writing is paused. Not an async
+   * function: most drains get a settled promise, with no async call of their own (as
+   * Python's drain() returns without suspending).
+   */
+  _drainHelper(): Promise<void> {
+    if (this._connectionLost) return Promise.reject(new ConnectionResetError("Connection lost"));
+    if (!this._paused) return DRAINED;
+    return this._waitResumed();
+  }
+
+  private async _waitResumed(): Promise<void> {
     const waiter = this._loop.createFuture<void>();
     this._drainWaiters.push(waiter);
     try {
@@ -276,29 +284,22 @@ export class StreamWriter {
    * connection is lost. asyncio-flavored.
    */
   drain(): Promise<void> {
-    // Most drains have nothing to wait for: they return a settled promise without an
-    // async call of their own (as Python's drain() returns without suspending).
     try {
       currentAioLoop("StreamWriter.drain()");
       if (this._reader !== null) {
         const exc = this._reader.exception();
         if (exc !== null) throw exc;
       }
-      const protocol = this._protocol;
-      if (!this._transport.isClosing() && !protocol._paused && !protocol._connectionLost) return DRAINED;
     } catch (error) {
       return Promise.reject(error);
     }
-    return this._drainSlowly();
+    return this._transport.isClosing() ? this._drainClosing() : this._protocol._drainHelper();
   }
 
-  private async _drainSlowly(): Promise<void> {
-    if (this._transport.isClosing()) {
-      // Let connectionLost() run, so that a write/drain loop on a closed socket sees the error.
-      await yieldToLoop(undefined);
-    }
-    const protocol = this._protocol;
-    if (protocol._paused || protocol._connectionLost) await protocol._drainHelper();
+  private async _drainClosing(): Promise<void> {
+    // Let connectionLost() run, so that a write/drain loop on a closed socket sees the error.
+    await yieldToLoop(undefined);
+    await this._protocol._drainHelper();
   }
 
   /**
