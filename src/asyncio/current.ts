@@ -36,10 +36,14 @@ export function runningLoopOrNull(): BaseTrioEventLoop | null {
  * asyncio-flavored code running on a loop. Returns that loop.
  */
 export function currentAioLoop(call: string): BaseTrioEventLoop {
+  return aioSlot(currentAioFrame(call))!._loop;
+}
+
+/** @internal `currentAioLoop`'s check, returning the caller's frame (code that needs its task too reads it from there). */
+export function currentAioFrame(call: string): Frame {
   const frame = checkFlavor("asyncio", call);
-  const slot = aioSlot(frame);
-  if (slot === undefined) throw new FlavorError(flavorMessage("asyncio", call, null));
-  return slot._loop;
+  if (aioSlot(frame) === undefined) throw new FlavorError(flavorMessage("asyncio", call, null));
+  return frame!;
 }
 
 /** @internal The frame's asyncio slot (a Task or a Handle), if the caller runs on a loop. */

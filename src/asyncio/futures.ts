@@ -3,7 +3,7 @@ import { currentFrame, runInFrame1, type Frame } from "../contextvars/frame.js";
 import { RuntimeError } from "../errors/builtins.js";
 import { describeError, describeValue } from "../errors/describe.js";
 import type { BaseTrioEventLoop } from "./base-loop.js";
-import { aioSlot, currentAioSlot, defaultLoop } from "./current.js";
+import { aioSlot, defaultLoop } from "./current.js";
 import { CancelledError, InvalidStateError } from "./errors.js";
 
 const PENDING = 0;
@@ -232,16 +232,17 @@ export class Future<T = unknown> implements PromiseLike<T> {
    * @internal What the library awaits instead of the Future itself, on hot paths: the
    * outcome of `await future` passed to `onFulfilled` (or `onRejected`: a rejection,
    * cancellation too, passes through by default), as one promise, without the hop
-   * through `then` that awaiting a thenable costs. When `task` (the awaiting task, see
-   * `currentAwaitingTask`) awaits, it suspends at once, and `onFulfilled` runs in its
-   * wake-up, just before its code resumes, in the frame `_waitThen` was called from:
-   * that saves a reader the promises and the microtask of an async function around the
-   * wait.
+   * through `then` that awaiting a thenable costs. `frame` is the caller's (which it has
+   * looked up already, for its own checks). When that is an asyncio task's, the
+   * task suspends at once, and `onFulfilled` runs in its wake-up, just before its code
+   * resumes, in `frame`: that saves a reader the promises and the microtask of an async
+   * function around the wait.
    */
-  _waitThen<R>(onFulfilled: (value: T) => R | PromiseLike<R>, task: AwaitingTask | undefined, onRejected: (reason: unknown) => R = rethrow): Promise<R> {
+  _waitThen<R>(onFulfilled: (value: T) => R | PromiseLike<R>, frame: Frame | undefined, onRejected: (reason: unknown) => R = rethrow): Promise<R> {
+    const task = awaitingTaskOf(frame);
     if (task !== undefined && this._state === PENDING && (task as unknown) !== this && task._loop === this._loop) {
       this._awaited = true;
-      return this._awaitFromTask<R, R>(task, onFulfilled, onRejected, currentFrame());
+      return this._awaitFromTask<R, R>(task, onFulfilled, onRejected, frame);
     }
     return this.then(onFulfilled, onRejected);
   }
@@ -357,9 +358,9 @@ export class Future<T = unknown> implements PromiseLike<T> {
   }
 }
 
-/** @internal The asyncio task whose code is running now, if any (for `Future._waitThen`). */
-export function currentAwaitingTask(): AwaitingTask | undefined {
-  const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
+/** The asyncio task whose code runs in `frame`, if any. */
+function awaitingTaskOf(frame: Frame | undefined): AwaitingTask | undefined {
+  const slot = aioSlot(frame) as Partial<AwaitingTask> | undefined;
   return slot?._isTask === true ? (slot as AwaitingTask) : undefined;
 }
 
@@ -459,9 +460,8 @@ export class TaskWakeup {
  * meanwhile); other asyncio code after a microtask.
  */
 export function yieldToLoop<T>(value: T): Promise<T> {
-  const slot = currentAioSlot() as Partial<AwaitingTask> | undefined;
-  if (slot?._isTask !== true) return Promise.resolve(value);
-  const task = slot as AwaitingTask;
+  const task = awaitingTaskOf(currentFrame());
+  if (task === undefined) return Promise.resolve(value);
   const promise = new Promise(capture) as Promise<T>;
   const wakeup = new TaskWakeup(task, null, undefined, undefined, capturedResolve!, capturedReject!);
   wakeup.value = value;

@@ -3,7 +3,7 @@
 // task's step to its next suspension before its next entry, as asyncio does.
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../../src/asyncio/index.js";
-import { currentAwaitingTask } from "../../src/asyncio/futures.js";
+import { currentFrame } from "../../src/contextvars/frame.js";
 import { ContextVar } from "../../src/contextvars/index.js";
 import { MockClock } from "../../src/loop/mock-clock.js";
 
@@ -166,7 +166,7 @@ describe("task steps", () => {
       const waiter = (f: asyncio.Future<string>, name: string, onRejected?: (e: unknown) => string) =>
         asyncio.createTask(async () => {
           try {
-            events.push(`${name}: ${await f._waitThen((value) => value, currentAwaitingTask(), onRejected)}`);
+            events.push(`${name}: ${await f._waitThen((value) => value, currentFrame(), onRejected)}`);
           } catch (error) {
             events.push(`${name}: ${(error as Error).name}`);
           }
@@ -182,7 +182,7 @@ describe("task steps", () => {
       // A done Future gives its outcome without suspending; outside a task, as `then`.
       const done = loop.createFuture<string>();
       done.setResult("plain");
-      events.push(await done._waitThen((value) => value, currentAwaitingTask()));
+      events.push(await done._waitThen((value) => value, currentFrame()));
       events.push(await done._waitThen((value) => `${value}, no task`, undefined));
     });
     expect(events).toEqual(["ok: value", "failed: InvalidStateError", "cancelled: CancelledError", "mapped: caught InvalidStateError", "plain", "plain, no task"]);
@@ -197,7 +197,7 @@ describe("task steps", () => {
         const value = await f._waitThen((v) => {
           events.push(`continuation (current task: ${asyncio.currentTask() === null ? "none" : "the task"})`);
           return v;
-        }, currentAwaitingTask());
+        }, currentFrame());
         events.push(`resumed with ${value}`);
       });
       await asyncio.sleep(0);

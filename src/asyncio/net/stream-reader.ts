@@ -14,9 +14,10 @@ function reprError(error: unknown): string {
   return describeError(error);
 }
 import type { BaseTrioEventLoop } from "../base-loop.js";
-import { currentAioLoop, defaultLoop } from "../current.js";
+import { currentAioFrame, defaultLoop } from "../current.js";
 import { IncompleteReadError, LimitOverrunError } from "../errors.js";
-import { currentAwaitingTask, type AwaitingTask, type Future } from "../futures.js";
+import type { Frame } from "../../contextvars/frame.js";
+import type { Future } from "../futures.js";
 import { DEFAULT_LIMIT } from "./constants.js";
 import type { ReadTransport } from "./transports.js";
 import { bytesView } from "./util.js";
@@ -237,13 +238,13 @@ export class StreamReader {
   /**
    * Waits until `feedData` or `feedEof` is called (resuming a paused transport first),
    * then calls `next()`: for a reading task, `next` runs in the task's wake-up
-   * (`Future._waitThen`), so the reads need no async function of their own. `task` is
-   * passed on by a `next` that waits again (it runs in the wake-up, in the caller's
-   * frame, but the task is known: no need to look it up again). A waiter left
+   * (`Future._waitThen`), so the reads need no async function of their own. `frame`
+   * is the reader's, looked up once per read and passed on by a `next` that waits
+   * again. A waiter left
    * done (its read was cancelled) is stale, as Python's `finally: self._waiter = None`
    * would have cleared it.
    */
-  private _waitForDataThen<R>(funcName: string, task: AwaitingTask | undefined, next: () => R | Promise<R>, onError?: (error: unknown) => R): Promise<R> {
+  private _waitForDataThen<R>(funcName: string, frame: Frame, next: () => R | Promise<R>, onError?: (error: unknown) => R): Promise<R> {
     if (this._waiter !== null && !this._waiter.done()) {
       throw new RuntimeError(`${funcName}() called while another coroutine is already waiting for incoming data`);
     }
@@ -254,7 +255,7 @@ export class StreamReader {
     }
     const waiter = this._loop.createFuture<void>();
     this._waiter = waiter;
-    return waiter._waitThen(next, task, onError);
+    return waiter._waitThen(next, frame, onError);
   }
 
   /**
@@ -265,9 +266,9 @@ export class StreamReader {
   readline(): Promise<Buffer> {
     // Not an async function (see _waitForDataThen); every error still rejects.
     try {
-      currentAioLoop("StreamReader.readline()");
+      const frame = currentAioFrame("StreamReader.readline()");
       if (this._exception !== null) return Promise.resolve(this._raiseStored(LINE));
-      return Promise.resolve(this._readuntil(LINE, "readline", currentAwaitingTask(), 0));
+      return Promise.resolve(this._readuntil(LINE, "readline", frame, 0));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -281,14 +282,14 @@ export class StreamReader {
    */
   readuntil(separator: Uint8Array | readonly Uint8Array[] = NEWLINE): Promise<Buffer> {
     try {
-      currentAioLoop("StreamReader.readuntil()");
+      const frame = currentAioFrame("StreamReader.readuntil()");
       const separators = Array.isArray(separator)
         ? [...(separator as readonly Uint8Array[])].map((s) => bytesView(s, "separator")).sort((a, b) => a.length - b.length)
         : [bytesView(separator, "separator")];
       if (separators.length === 0) throw new ValueError("Separator should contain at least one element");
       if (separators[0].length === 0) throw new ValueError("Separator should be at least one-byte string");
       if (this._exception !== null) throw this._exception;
-      return Promise.resolve(this._readuntil(separators, "readuntil", currentAwaitingTask(), 0));
+      return Promise.resolve(this._readuntil(separators, "readuntil", frame, 0));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -300,7 +301,7 @@ export class StreamReader {
    * the buffer known to hold no separator. For `readline` (separators === LINE), the end
    * of the stream gives the partial line and a line over the limit a ValueError.
    */
-  private _readuntil(separators: Uint8Array[], funcName: string, task: AwaitingTask | undefined, offset: number): Buffer | Promise<Buffer> {
+  private _readuntil(separators: Uint8Array[], funcName: string, frame: Frame, offset: number): Buffer | Promise<Buffer> {
     const minSeplen = separators[0].length;
     const maxSeplen = separators[separators.length - 1].length;
     const buflen = this._buf.length;
@@ -332,10 +333,10 @@ export class StreamReader {
       const from = offset;
       return this._waitForDataThen(
         funcName,
-        task,
+        frame,
         () => {
           if (this._exception !== null) return this._raiseStored(separators);
-          return this._readuntil(separators, funcName, task, from);
+          return this._readuntil(separators, funcName, frame, from);
         },
         separators === LINE ? this._lineError : undefined,
       );
@@ -377,13 +378,13 @@ export class StreamReader {
   read(n = -1): Promise<Buffer> {
     // Not an async function (see _waitForDataThen); every error still rejects.
     try {
-      currentAioLoop("StreamReader.read()");
+      const frame = currentAioFrame("StreamReader.read()");
       if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
       if (this._exception !== null) throw this._exception;
       if (n === 0) return Promise.resolve(Buffer.alloc(0));
       if (n < 0) return this._readToEof();
       if (this._buf.length === 0 && !this._eof) {
-        return this._waitForDataThen("read", currentAwaitingTask(), () => {
+        return this._waitForDataThen("read", frame, () => {
           if (this._exception !== null && this._buf.length === 0) throw this._exception;
           return this._take(n);
         });
@@ -411,24 +412,24 @@ export class StreamReader {
    */
   readexactly(n: number): Promise<Buffer> {
     try {
-      currentAioLoop("StreamReader.readexactly()");
+      const frame = currentAioFrame("StreamReader.readexactly()");
       if (typeof n !== "number" || !Number.isInteger(n)) throw new TypeError("n must be an integer");
       if (n < 0) throw new ValueError("readexactly size can not be less than zero");
       if (this._exception !== null) throw this._exception;
       if (n === 0) return Promise.resolve(Buffer.alloc(0));
-      return Promise.resolve(this._readexactly(n, currentAwaitingTask()));
+      return Promise.resolve(this._readexactly(n, frame));
     } catch (error) {
       return Promise.reject(error);
     }
   }
 
   /** The rest of `readexactly` from a look at the buffer: the bytes, or a promise of them. */
-  private _readexactly(n: number, task: AwaitingTask | undefined): Buffer | Promise<Buffer> {
+  private _readexactly(n: number, frame: Frame): Buffer | Promise<Buffer> {
     if (this._buf.length >= n) return this._take(n);
     if (this._eof) throw new IncompleteReadError(this._buf.take(this._buf.length), n);
-    return this._waitForDataThen("readexactly", task, () => {
+    return this._waitForDataThen("readexactly", frame, () => {
       if (this._exception !== null) throw this._exception;
-      return this._readexactly(n, task);
+      return this._readexactly(n, frame);
     });
   }
 
