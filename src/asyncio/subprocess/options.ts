@@ -6,11 +6,11 @@
  */
 import { NotImplementedError, ValueError } from "../../errors/builtins.js";
 import { describeValue } from "../../errors/describe.js";
-import { fspath } from "../../loop/fspath.js";
+import { fspath, type PathArg } from "../../loop/fspath.js";
 import { DEVNULL, PIPE, STDOUT, type StderrOption, type StdioOption } from "./constants.js";
 
-/** A path: a string, a `file:` URL, or an object with `fspath()` (a `trio.Path`, Python's `os.PathLike`). */
-export type PathLike = string | URL | { fspath(): string };
+/** A path: a string, a `file:` URL, or an object with `fspath()` (a `trio.Path`, Python's `os.PathLike`); the paths both flavors take. */
+export type PathLike = PathArg;
 
 /**
  * Options of `loop.subprocessExec` and `loop.subprocessShell`. Popen's options that Node's
