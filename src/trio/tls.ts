@@ -64,7 +64,14 @@ export class SSLStream extends SocketStream {
   /** The Node TLS socket: over the TCP socket, or over a bridge to `transportStream`. */
   readonly tlsSocket: tls.TLSSocket;
   private readonly bridge: SslBridge | null;
-  private readonly native: NativeTls | null;
+  /** The TLS options given (Trio's `context`). */
+  readonly context: tls.ConnectionOptions | tls.TlsOptions;
+  /** Whether this side is the TLS server. */
+  readonly serverSide: boolean;
+  /** The name the server's certificate is checked against (client side), or null. */
+  readonly serverHostname: string | null;
+  /** Whether closing is HTTPS-style; false for the TCP helpers' streams. */
+  readonly httpsCompatible: boolean;
   private sslClosed = false;
   private receiving = false;
   private sending = false;
@@ -79,33 +86,16 @@ export class SSLStream extends SocketStream {
     const socket = native?.tlsSocket ?? bridge!.tlsSocket!;
     super(socket);
     this.tlsSocket = socket;
-    this.native = native;
     this.bridge = bridge;
+    this.context = native?.context ?? bridge!.context;
+    this.serverSide = native?.serverSide ?? bridge!.settings.serverSide;
+    this.serverHostname = native?.serverHostname ?? bridge?.settings.serverHostname ?? null;
+    this.httpsCompatible = bridge?.settings.httpsCompatible ?? false;
   }
 
   /** The Trio stream under the TLS (Trio's `transport_stream`); null for the TCP helpers' streams. */
   get transportStream(): Stream | null {
     return this.bridge?.transport ?? null;
-  }
-
-  /** The TLS options given (Trio's `context`). */
-  get context(): tls.ConnectionOptions | tls.TlsOptions {
-    return this.native?.context ?? this.bridge!.context;
-  }
-
-  /** Whether this side is the TLS server. */
-  get serverSide(): boolean {
-    return this.native?.serverSide ?? this.bridge!.settings.serverSide;
-  }
-
-  /** The name the server's certificate is checked against (client side), or null. */
-  get serverHostname(): string | null {
-    return this.native?.serverHostname ?? this.bridge?.settings.serverHostname ?? null;
-  }
-
-  /** Whether closing is HTTPS-style; false for the TCP helpers' streams. */
-  get httpsCompatible(): boolean {
-    return this.bridge?.settings.httpsCompatible ?? false;
   }
 
   private needHandshake(what: string): void {
